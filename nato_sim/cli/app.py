@@ -1,0 +1,117 @@
+"""The Typer application, its shared options and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from nato_sim.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, NatoSimError, ScenarioError
+
+app = typer.Typer(
+    name="nato-sim",
+    help="Simulate who will lead NATO next: consensus, vetoes lifted for a price, "
+         "rivals withdrawing, terms extended.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class Format(str, Enum):
+    """Output formats of the data commands."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+SetOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", metavar="PATH=VALUE",
+                 help="Override a field before validation, e.g. objections.tur-rutte.lift=0.6 "
+                      "(repeatable)."),
+]
+TrialsOption = Annotated[int, typer.Option("--trials", "-n", min=1, help="Number of trials.")]
+SeedOption = Annotated[
+    Optional[int],
+    typer.Option("--seed", "-s", min=0, help="Random seed; drawn and printed when absent."),
+]
+WorkersOption = Annotated[
+    Optional[int],
+    typer.Option("--workers", "-w", min=1,
+                 help="Processes to run blocks in (default: all cores). Results do not "
+                      "depend on it."),
+]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutputOption = Annotated[
+    Optional[str],
+    typer.Option("--output", "-o", help="Write the data to this file (atomically) "
+                                          "instead of stdout."),
+]
+
+
+def stdout_console() -> Console:
+    """The console for data; width and colour follow the terminal (or COLUMNS/NO_COLOR)."""
+    return Console(soft_wrap=False)
+
+
+def stderr_console() -> Console:
+    """The console for progress and messages."""
+    return Console(stderr=True)
+
+
+def handle_errors(command):
+    """Turn the tool's errors into a message on stderr and their exit code.
+
+    A mistake in the input is never shown as a traceback; a bug is, only when
+    NATO_SIM_DEBUG is set, and otherwise as one line asking for a report.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ScenarioError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        except NatoSimError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("NATO_SIM_DEBUG"):
+                traceback.print_exc()
+            typer.echo(f"internal error: {type(error).__name__}: {error}\n"
+                       "This is a bug in nato-sim. Set NATO_SIM_DEBUG=1 to see the traceback.",
+                       err=True)
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="nato-sim")
+
+
+def emit(text: str, output: str | None) -> None:
+    """Data to stdout, or atomically to a file."""
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from nato_sim.export import write_atomic
+
+        write_atomic(output, text)
+        typer.echo(f"wrote {output}", err=True)

@@ -1,0 +1,130 @@
+"""`nato-sim run`: simulate a scenario and report outcomes, timing and blockers."""
+
+from __future__ import annotations
+
+import io
+import secrets
+import time
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from nato_sim.cli.app import (
+    Format,
+    FormatOption,
+    OutputOption,
+    SeedOption,
+    SetOption,
+    WorkersOption,
+    app,
+    emit,
+    handle_errors,
+    stderr_console,
+    stdout_console,
+)
+from nato_sim.errors import EXIT_INTERRUPTED
+from nato_sim.export import to_csv, to_json
+from nato_sim.loader import load
+from nato_sim.render import print_results
+from nato_sim.runner import simulate
+
+
+DEFAULT_TRIALS = 100_000
+DEFAULT_PRECISION_CAP = 10_000_000
+
+
+class ProgressReporter:
+    """A progress bar on stderr that appears only once a run has taken a second."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total = total
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.progress: Progress | None = None
+        self.task = None
+
+    def __call__(self, block, counts) -> None:
+        if not self.enabled:
+            return
+        if self.progress is None and time.monotonic() - self.started > 1.0:
+            self.progress = Progress(TextColumn("simulating"), BarColumn(),
+                                     TextColumn("{task.completed:,}/{task.total:,} trials"),
+                                     TimeRemainingColumn(), console=stderr_console(),
+                                     transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("run", total=self.total)
+        if self.progress is not None:
+            self.progress.update(self.task, completed=counts.trials)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def fresh_seed() -> int:
+    """A new seed for a run that was given none; it is printed so the run can be replayed."""
+    return secrets.randbits(63)
+
+
+@app.command()
+@handle_errors
+def run(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name (nato-2024).")],
+    trials: Annotated[
+        Optional[int],
+        typer.Option("--trials", "-n", min=1,
+                     help="Number of trials [default: 100000; with --precision, the most "
+                          "that may run, default 10000000]."),
+    ] = None,
+    seed: SeedOption = None,
+    set_: SetOption = None,
+    precision: Annotated[
+        Optional[float],
+        typer.Option("--precision", "-p", min=0.0001, max=0.25,
+                     help="Run blocks until every probability's 95% interval half-width is at "
+                          "most this; --trials is then the most that may run."),
+    ] = None,
+    workers: WorkersOption = None,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+    plot: Annotated[
+        Optional[str],
+        typer.Option("--plot", help="Also draw outcomes and timing to FILE.png or FILE.svg "
+                                    "(needs the 'plot' extra)."),
+    ] = None,
+) -> None:
+    """Simulate a scenario: outcome probabilities, timing, blockers and lifted objections."""
+    loaded = load(scenario, set_ or [])
+    if seed is None:
+        seed = fresh_seed()
+        typer.echo(f"seed {seed} (pass --seed {seed} to replay)", err=True)
+    if trials is None:
+        trials = DEFAULT_TRIALS if precision is None else DEFAULT_PRECISION_CAP
+    console = stderr_console()
+    reporter = ProgressReporter(trials, enabled=console.is_terminal and format != Format.json)
+    try:
+        results = simulate(loaded, trials, seed, workers=workers, precision=precision,
+                           on_block=reporter)
+    finally:
+        reporter.close()
+    if plot is not None:
+        from nato_sim.plots import save_run_plot
+
+        save_run_plot(results, plot)
+        typer.echo(f"wrote {plot}", err=True)
+    if format == Format.table and output is None:
+        print_results(results, stdout_console())
+    elif format == Format.csv:
+        emit(to_csv(results), output)
+    elif format == Format.json:
+        emit(to_json(results), output)
+    else:
+        recorder = Console(record=True, width=120, file=io.StringIO())
+        print_results(results, recorder)
+        emit(recorder.export_text(), output)
+    if results.partial:
+        typer.echo(f"interrupted after {results.trials:,} trials; the figures above are "
+                   "partial", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)

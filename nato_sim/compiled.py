@@ -1,0 +1,241 @@
+"""A validated scenario turned into the index arrays the engine works on.
+
+Members, candidates and rules become integer indexes; every uncertain value becomes a
+:class:`Param` that the engine draws once per trial. An objection rule expands into
+member-candidate *pairs*; the pairs that are raised and lifted together form a *unit*
+(one unit per pair, or one per rule when the rule is `together`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nato_sim.schema import (
+    Beta,
+    CandidateSelector,
+    LiftedCondition,
+    MemberSelector,
+    RoundCondition,
+    Scenario,
+    TagSelector,
+    Uniform,
+    WithdrawnCondition,
+)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A number, or a distribution drawn once per trial."""
+
+    kind: str  # "const", "uniform" or "beta"
+    a: float
+    b: float = 0.0
+
+    @classmethod
+    def of(cls, value: float | Uniform | Beta) -> Param:
+        """Wrap a schema value."""
+        if isinstance(value, Uniform):
+            return cls("uniform", *value.uniform)
+        if isinstance(value, Beta):
+            return cls("beta", *value.beta)
+        return cls("const", float(value))
+
+    @property
+    def is_const(self) -> bool:
+        """True when the value does not vary between trials."""
+        return self.kind == "const" or (self.kind == "uniform" and self.a == self.b)
+
+    def draw(self, n: int, rng: np.random.Generator) -> np.ndarray | float:
+        """`n` draws, or the constant itself (no random numbers used)."""
+        if self.kind == "const":
+            return self.a
+        if self.kind == "uniform":
+            return self.a if self.a == self.b else rng.uniform(self.a, self.b, n)
+        return rng.beta(self.a, self.b, n)
+
+    def mean(self) -> float:
+        """The expected value."""
+        if self.kind == "const":
+            return self.a
+        if self.kind == "uniform":
+            return (self.a + self.b) / 2
+        return self.a / (self.a + self.b)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """An `until` condition: kind "withdrawn" (candidate index), "lifted" (rule), "round"."""
+
+    kind: str
+    target: int
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """Everything the engine needs, as indexes and parameters."""
+
+    member_ids: tuple[str, ...]
+    candidate_ids: tuple[str, ...]
+    rule_ids: tuple[str, ...]
+    weights: tuple[Param, ...]                 # per member
+    support_params: tuple[Param, ...]          # distinct support entries
+    support_index: np.ndarray                  # (M, C) -> index into support_params
+    enters: np.ndarray                         # (C,) int
+    withdraw: tuple[Param, ...]                # per candidate
+    pair_member: np.ndarray                    # (U,) distinct member-candidate pairs
+    pair_candidate: np.ndarray                 # (U,)
+    unit_rule: np.ndarray                      # (L,) rule of each unit
+    unit_pairs: tuple[tuple[int, ...], ...]    # pairs each unit covers
+    rule_chance: tuple[Param, ...]             # per rule
+    rule_lift: tuple[Param, ...]
+    rule_after: np.ndarray                     # (K,) int
+    rule_until: tuple[tuple[Condition, ...], ...]
+    min_support: Param
+    bandwagon: Param
+    extend_chance: Param
+    rounds: int
+    extend: bool                               # on_deadline == "extend"
+    round_dates: tuple[dt.date, ...] | None = None
+    milestones: tuple[tuple[str, int], ...] = ()  # name, last round counted as "before"
+    unit_candidates: tuple[tuple[int, ...], ...] = field(default=())
+
+    @property
+    def outcome_labels(self) -> tuple[str, ...]:
+        """Candidate ids, then `extension` and `no-decision`."""
+        return (*self.candidate_ids, "extension", "no-decision")
+
+
+def rule_label(index: int, rule_id: str | None) -> str:
+    """The id of a rule, or `#N` (1-based) for a rule without one."""
+    return rule_id if rule_id is not None else f"#{index + 1}"
+
+
+def select(selector: MemberSelector | CandidateSelector, ids: list[str],
+           tags: list[list[str]]) -> list[int]:
+    """Indexes picked by a selector: 'all', a list of ids or {tag: name}."""
+    if selector == "all":
+        return list(range(len(ids)))
+    if isinstance(selector, TagSelector):
+        return [i for i, entity_tags in enumerate(tags) if selector.tag in entity_tags]
+    return [ids.index(entity_id) for entity_id in selector]
+
+
+def compile_scenario(scenario: Scenario) -> Compiled:
+    """Index a validated scenario (cross-references already checked)."""
+    member_ids = [m.id for m in scenario.members]
+    member_tags = [m.tags for m in scenario.members]
+    cand_ids = [c.id for c in scenario.candidates]
+    cand_tags = [c.tags for c in scenario.candidates]
+    rule_ids = [rule_label(k, r.id) for k, r in enumerate(scenario.objections)]
+
+    support_params, support_index = _support_table(scenario, member_ids, member_tags, cand_ids)
+
+    pair_of: dict[tuple[int, int], int] = {}
+    unit_rule, unit_pairs = [], []
+    for k, rule in enumerate(scenario.objections):
+        pairs = []
+        for c in select(rule.candidates, cand_ids, cand_tags):
+            for m in select(rule.members, member_ids, member_tags):
+                pairs.append(pair_of.setdefault((m, c), len(pair_of)))
+        groups = [tuple(pairs)] if rule.together else [(p,) for p in pairs]
+        for group in groups:
+            if group:
+                unit_rule.append(k)
+                unit_pairs.append(group)
+    pair_list = list(pair_of)
+    pair_candidate = np.array([c for _, c in pair_list], dtype=np.intp)
+    unit_candidates = tuple(
+        tuple(sorted({int(pair_candidate[p]) for p in group})) for group in unit_pairs
+    )
+
+    decision = scenario.decision
+    rounds = decision.round_count
+    dates = None
+    milestones: list[tuple[str, int]] = []
+    if decision.calendar is not None:
+        start, step = decision.calendar.start, decision.calendar.round_days
+        dates = tuple(start + dt.timedelta(days=step * r) for r in range(rounds))
+    for milestone in scenario.milestones:
+        if milestone.round is not None:
+            last = milestone.round
+        else:
+            assert dates is not None  # cross-reference check requires a calendar
+            last = sum(1 for d in dates if d <= milestone.date)
+        milestones.append((milestone.name, last))
+
+    return Compiled(
+        member_ids=tuple(member_ids),
+        candidate_ids=tuple(cand_ids),
+        rule_ids=tuple(rule_ids),
+        weights=tuple(Param.of(m.weight) for m in scenario.members),
+        support_params=tuple(support_params),
+        support_index=support_index,
+        enters=np.array([c.enters for c in scenario.candidates], dtype=np.int64),
+        withdraw=tuple(Param.of(c.withdraw) for c in scenario.candidates),
+        pair_member=np.array([m for m, _ in pair_list], dtype=np.intp),
+        pair_candidate=pair_candidate,
+        unit_rule=np.array(unit_rule, dtype=np.intp),
+        unit_pairs=tuple(unit_pairs),
+        rule_chance=tuple(Param.of(r.chance) for r in scenario.objections),
+        rule_lift=tuple(Param.of(r.lift) for r in scenario.objections),
+        rule_after=np.array([r.after for r in scenario.objections], dtype=np.int64),
+        rule_until=tuple(
+            tuple(_condition(cond, cand_ids, rule_ids) for cond in r.until)
+            for r in scenario.objections
+        ),
+        min_support=Param.of(decision.min_support),
+        bandwagon=Param.of(scenario.dynamics.bandwagon),
+        extend_chance=Param.of(decision.extend_chance),
+        rounds=rounds,
+        extend=decision.on_deadline == "extend",
+        round_dates=dates,
+        milestones=tuple(milestones),
+        unit_candidates=unit_candidates,
+    )
+
+
+def _condition(cond, cand_ids: list[str], rule_ids: list[str]) -> Condition:
+    if isinstance(cond, WithdrawnCondition):
+        return Condition("withdrawn", cand_ids.index(cond.withdrawn))
+    if isinstance(cond, LiftedCondition):
+        return Condition("lifted", rule_ids.index(cond.lifted))
+    assert isinstance(cond, RoundCondition)
+    return Condition("round", cond.round)
+
+
+def _support_table(scenario: Scenario, member_ids, member_tags, cand_ids):
+    """Map each (member, candidate) to the support entry that applies to it.
+
+    Precedence: member entry, then tag entries (the last one listed wins), then the
+    candidate's default, then the global default. An uncertain entry is drawn once per
+    trial and shared by every member it covers.
+    """
+    params: list[Param] = []
+    index_of: dict[int, int] = {}
+
+    def entry(value) -> int:
+        # Keyed by object identity: one schema entry is one draw, however many it covers.
+        key = id(value)
+        if key not in index_of:
+            index_of[key] = len(params)
+            params.append(Param.of(value))
+        return index_of[key]
+
+    support = scenario.support
+    table = np.empty((len(member_ids), len(cand_ids)), dtype=np.intp)
+    for c, cand in enumerate(cand_ids):
+        spec = support.candidates.get(cand)
+        for m, member in enumerate(member_ids):
+            value = support.default
+            if spec is not None:
+                if spec.default is not None:
+                    value = spec.default
+                for tag, tag_value in spec.tags.items():
+                    if tag in member_tags[m]:
+                        value = tag_value
+                value = spec.members.get(member, value)
+            table[m, c] = entry(value)
+    return params, table

@@ -1,0 +1,152 @@
+"""`--set path=value` overrides, applied to a scenario's raw data before validation.
+
+A path is dotted: `decision.min_support`, `support.candidates.rutte.members.USA`. In the
+lists of members, candidates and objections an entry is named by its id
+(`objections.tur-rutte.lift`) or by its 0-based position (`objections.0.lift`). Values are
+read as YAML, so `0.6`, `{uniform: [0.2, 0.4]}` and `[USA, DEU]` all work.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+
+from nato_sim.errors import UsageError
+from nato_sim.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Override:
+    """One parsed `--set`: the written text, its key path and its value."""
+
+    text: str
+    path: tuple[str, ...]
+    value: Any
+
+
+def parse_override(text: str) -> Override:
+    """Parse `path=value`; raise UsageError when it is not of that form."""
+    path_text, sep, value_text = text.partition("=")
+    path = tuple(path_text.strip().split("."))
+    if not sep or not all(path):
+        raise UsageError(f"--set {text!r}: expected PATH=VALUE, e.g. decision.min_support=0.6")
+    try:
+        value = yaml.safe_load(value_text) if value_text.strip() else None
+    except yaml.YAMLError as error:
+        raise UsageError(f"--set {text!r}: the value is not valid YAML ({error})") from None
+    if value is None:
+        raise UsageError(f"--set {text!r}: no value given")
+    return Override(text, path, value)
+
+
+def apply_overrides(data: dict, overrides: list[Override]) -> tuple[dict, dict]:
+    """A copy of `data` with the overrides applied.
+
+    Returns:
+        The new data, and a map from each overridden key path (with list positions as
+        ints) to the override text that set it, so errors can point at the override.
+    Raises:
+        UsageError: a path names no field of the scenario format.
+    """
+    data = copy.deepcopy(data)
+    where: dict[tuple[str | int, ...], str] = {}
+    for override in overrides:
+        resolved = _resolve(data, override)
+        where[resolved] = override.text
+    return data, where
+
+
+def _resolve(data: dict, override: Override) -> tuple[str | int, ...]:
+    node: Any = data
+    annotation: Any = Scenario
+    resolved: list[str | int] = []
+    for depth, key in enumerate(override.path):
+        last = depth == len(override.path) - 1
+        annotation = _unwrap(annotation)
+        shown = ".".join(override.path[: depth + 1])
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            fields = annotation.model_fields
+            if key not in fields:
+                close = difflib.get_close_matches(key, list(fields), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise UsageError(f"--set {override.text!r}: {shown!r} names no field"
+                                 f" (expected one of: {', '.join(fields)}){hint}")
+            next_annotation = fields[key].annotation
+            if not isinstance(node, dict):
+                raise UsageError(f"--set {override.text!r}: {shown!r} is not a mapping here")
+            if last:
+                node[key] = override.value
+            elif node.get(key) is None:
+                node[key] = {} if not _is_list(next_annotation) else []
+            node = node[key]
+            annotation = next_annotation
+            resolved.append(key)
+        elif typing.get_origin(annotation) is list:
+            if not isinstance(node, list):
+                raise UsageError(f"--set {override.text!r}: {shown!r} is not a list here")
+            position = _find_entry(node, key, override.text, shown)
+            if last:
+                node[position] = override.value
+            node = node[position]
+            annotation = typing.get_args(annotation)[0]
+            resolved.append(position)
+        elif typing.get_origin(annotation) is dict:
+            if not isinstance(node, dict):
+                raise UsageError(f"--set {override.text!r}: {shown!r} is not a mapping here")
+            if last:
+                node[key] = override.value
+            elif node.get(key) is None:
+                node[key] = {}
+            node = node[key]
+            annotation = typing.get_args(annotation)[1]
+            resolved.append(key)
+        else:
+            parent = ".".join(override.path[:depth])
+            raise UsageError(f"--set {override.text!r}: {parent!r} is a value, "
+                             f"it has no field {key!r}")
+    return tuple(resolved)
+
+
+def _find_entry(entries: list, key: str, text: str, shown: str) -> int:
+    """Position of the list entry named by id or by 0-based index."""
+    ids = [e.get("id") for e in entries if isinstance(e, dict)]
+    for position, entry in enumerate(entries):
+        if isinstance(entry, dict) and str(entry.get("id")) == key:
+            return position
+    if key.isdigit() and int(key) < len(entries):
+        return int(key)
+    close = difflib.get_close_matches(key, [str(i) for i in ids if i is not None], n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise UsageError(f"--set {text!r}: no entry {shown!r} (entries are named by id or "
+                     f"0-based position){hint}")
+
+
+def _is_list(annotation: Any) -> bool:
+    return typing.get_origin(_unwrap(annotation)) is list
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated and Optional to reach the type a path walks into."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            models = [a for a in options if isinstance(a, type) and issubclass(a, BaseModel)]
+            structured = [a for a in options if typing.get_origin(a) in (list, dict)]
+            if len(options) == 1:
+                annotation = options[0]
+            elif len(models) == 1 and not structured:
+                annotation = models[0]
+            else:
+                return annotation
+        else:
+            return annotation

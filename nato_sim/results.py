@@ -1,0 +1,200 @@
+"""What a run reports (docs/model.md section 4), computed from the summed counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nato_sim._version import __version__
+from nato_sim.compiled import Compiled
+from nato_sim.engine import Counts
+from nato_sim.schema import Scenario
+from nato_sim.stats import histogram_mean, histogram_median, wilson
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """P(outcome): a candidate appointed, the incumbent extended, or no decision."""
+
+    outcome: str
+    name: str
+    count: int
+    probability: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    """P(an appointment by the end of this round)."""
+
+    round: int
+    date: dt.date | None
+    decided_in_round: int
+    probability_by: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    """P(an appointment on or before a milestone)."""
+
+    milestone: str
+    date: dt.date | None
+    last_round: int
+    probability: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class BlockerRow:
+    """How often a member still objected to a candidate who lost, and was the only one."""
+
+    candidate: str
+    member: str
+    losses: int
+    share: float
+    pivotal_share: float
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    """How an objection rule played out."""
+
+    rule: str
+    probability_raised: float
+    probability_lifted_if_raised: float | None
+    median_lift_round: float | None
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything one run reports, as plain attributes; `to_dict()` for JSON."""
+
+    outcomes: list[OutcomeRow]
+    rounds: list[RoundRow]
+    mean_round: float | None
+    median_round: float | None
+    milestones: list[MilestoneRow]
+    blockers: list[BlockerRow]
+    rules: list[RuleRow]
+    provenance: dict[str, Any]
+    counts: Counts = field(repr=False, compare=False)
+    compiled: Compiled = field(repr=False, compare=False)
+
+    @property
+    def trials(self) -> int:
+        """How many trials the figures rest on."""
+        return self.provenance["trials"]
+
+    @property
+    def partial(self) -> bool:
+        """True when the run was interrupted before it had run every trial asked for."""
+        return self.provenance["stopped_by"] == "interrupted"
+
+    def probability(self, outcome: str) -> float:
+        """P(outcome) for a candidate id, `extension` or `no-decision`."""
+        for row in self.outcomes:
+            if row.outcome == outcome:
+                return row.probability
+        raise KeyError(f"no outcome {outcome!r}; outcomes: "
+                       f"{', '.join(r.outcome for r in self.outcomes)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary with `schema_version` and provenance."""
+
+        def rows(items):
+            return [{k: (v.isoformat() if isinstance(v, dt.date) else v)
+                     for k, v in asdict(item).items()} for item in items]
+
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "provenance": self.provenance,
+            "outcomes": rows(self.outcomes),
+            "timing": {
+                "rounds": rows(self.rounds),
+                "mean_round": self.mean_round,
+                "median_round": self.median_round,
+                "milestones": rows(self.milestones),
+            },
+            "blockers": rows(self.blockers),
+            "rules": rows(self.rules),
+        }
+
+
+def build_results(scenario: Scenario, compiled: Compiled, counts: Counts,
+                  root: np.random.SeedSequence, *, block_size: int, stopped_by: str,
+                  precision: float | None, bit_generator: str) -> Results:
+    """Turn summed counts into the reported figures."""
+    from nato_sim.loader import scenario_hash
+
+    n = counts.trials
+    names = {c.id: c.name for c in scenario.candidates}
+    names.update({"extension": "incumbent extended", "no-decision": "no decision"})
+    outcomes = [
+        OutcomeRow(label, names[label], int(k), k / n if n else 0.0, *wilson(int(k), n))
+        for label, k in zip(compiled.outcome_labels, counts.outcomes)
+    ]
+
+    dates = compiled.round_dates
+    cumulative = np.cumsum(counts.decided_round)
+    rounds = [
+        RoundRow(r + 1, dates[r] if dates else None, int(counts.decided_round[r]),
+                 cumulative[r] / n if n else 0.0, *wilson(int(cumulative[r]), n))
+        for r in range(compiled.rounds)
+    ]
+    round_numbers = np.arange(1, compiled.rounds + 1)
+    milestones = []
+    for (name, last), spec in zip(compiled.milestones, scenario.milestones):
+        last = min(last, compiled.rounds)
+        k = int(cumulative[last - 1]) if last >= 1 else 0
+        milestones.append(MilestoneRow(name, spec.date, last, k / n if n else 0.0,
+                                       *wilson(k, n)))
+
+    losses = n - counts.outcomes[: len(compiled.candidate_ids)]
+    blockers = []
+    for u, (m, c) in enumerate(zip(compiled.pair_member, compiled.pair_candidate)):
+        lost = int(losses[c])
+        if lost:
+            blockers.append(BlockerRow(compiled.candidate_ids[c], compiled.member_ids[m], lost,
+                                       counts.blocked[u] / lost, counts.pivotal[u] / lost))
+    blockers.sort(key=lambda row: (-row.share, row.candidate, row.member))
+
+    rules = []
+    lift_rounds = np.arange(compiled.rounds + 2)
+    for k, rule_id in enumerate(compiled.rule_ids):
+        raised = int(counts.raised[k])
+        rules.append(RuleRow(
+            rule_id, raised / n if n else 0.0,
+            counts.lifted[k] / raised if raised else None,
+            histogram_median(counts.lift_round[k], lift_rounds),
+        ))
+
+    provenance = {
+        "package": "nato-sim",
+        "version": __version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "bit_generator": bit_generator,
+        "seed": int(root.entropy) if isinstance(root.entropy, int) else root.entropy,
+        "spawn_key": list(root.spawn_key),
+        "trials": int(n),
+        "block_size": block_size,
+        "scenario": scenario.origin,
+        "scenario_hash": scenario_hash(scenario),
+        "overrides": list(scenario.overrides),
+        "stopped_by": stopped_by,
+        "precision": precision,
+    }
+    return Results(outcomes, rounds,
+                   histogram_mean(counts.decided_round, round_numbers),
+                   histogram_median(counts.decided_round, round_numbers),
+                   milestones, blockers, rules, provenance, counts, compiled)
