@@ -63,7 +63,7 @@ def load_claims(folders: list[Path]) -> dict[str, Claim]:
             try:
                 seeds = SeedsFile.model_validate(doc.data)
             except ValidationError as error:
-                problems.extend(problems_from_validation(error, doc))
+                problems.extend(problems_from_validation(error, doc, SeedsFile))
                 continue
             for index, entry in enumerate(seeds.claims):
                 if entry.id in claims:

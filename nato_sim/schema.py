@@ -83,7 +83,10 @@ def _uncertain_shape(value: Any) -> Any:
         if set(value) == {"beta"}:
             return Beta.model_validate(value)
         raise ValueError(f"expected {_UNCERTAIN_HELP}, got a mapping with keys {sorted(value)}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"expected a number of ordinary size, got {value}") from None
 
 
 def _range_check(lo: float, hi: float | None, what: str):
@@ -151,7 +154,8 @@ def _as_list(value: Any) -> Any:
 
 Sources = Annotated[
     list[ClaimId],
-    BeforeValidator(_as_list),
+    # The schema for editors must accept the single-id shorthand the validator accepts.
+    BeforeValidator(_as_list, json_schema_input_type=Union[ClaimId, list[ClaimId]]),
     Field(description="claim ids from the seeds/ folder; a single id or a list"),
 ]
 
@@ -164,12 +168,16 @@ class TagSelector(Model):
 
 MemberSelector = Annotated[
     Union[Literal["all"], list[MemberId], TagSelector],
-    BeforeValidator(lambda v: [v] if isinstance(v, str) and v != "all" else v),
+    BeforeValidator(lambda v: [v] if isinstance(v, str) and v != "all" else v,
+                    json_schema_input_type=Union[Literal["all"], MemberId, list[MemberId],
+                                                 TagSelector]),
     Field(description="a member id, a list of ids, {tag: name} or 'all'"),
 ]
 CandidateSelector = Annotated[
     Union[Literal["all"], list[CandidateId], TagSelector],
-    BeforeValidator(lambda v: [v] if isinstance(v, str) and v != "all" else v),
+    BeforeValidator(lambda v: [v] if isinstance(v, str) and v != "all" else v,
+                    json_schema_input_type=Union[Literal["all"], CandidateId,
+                                                 list[CandidateId], TagSelector]),
     Field(description="a candidate id, a list of ids, {tag: name} or 'all'"),
 ]
 
