@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from nato_sim.schema import (
     LiftedCondition,
@@ -13,12 +14,27 @@ from nato_sim.schema import (
 )
 
 Path = tuple[str | int, ...]
-Finding = tuple[Path, str, str | None]  # key path, message, hint
+
+
+class Finding(NamedTuple):
+    """One cross-reference problem: where, what, a hint, and whether the key itself is wrong."""
+
+    path: Path
+    message: str
+    hint: str | None
+    at_key: bool = False  # an unknown name used as a mapping key: point at the key, not its value
 
 
 def _did_you_mean(name: str, known: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
+    """A close match, else the few known names, else nothing."""
+    known = list(known)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    # A short list is worth showing whole; a long one would bury the message.
+    if 0 < len(known) <= 8:
+        return "expected one of: " + ", ".join(sorted(known))
+    return None
 
 
 def check_references(scenario: Scenario, claim_ids: set[str] | None) -> list[Finding]:
@@ -35,35 +51,35 @@ def check_references(scenario: Scenario, claim_ids: set[str] | None) -> list[Fin
     member_tags = {t for m in scenario.members for t in m.tags}
     cand_tags = {t for c in scenario.candidates for t in c.tags}
 
-    def unknown(path: Path, kind: str, name: str, known: Iterable[str]) -> None:
-        known = list(known)
-        found.append((path, f"unknown {kind} {name!r}", _did_you_mean(name, known)))
+    def unknown(path: Path, kind: str, name: str, known: Iterable[str], at_key=False) -> None:
+        found.append(Finding(path, f"unknown {kind} {name!r}", _did_you_mean(name, known),
+                             at_key))
 
     for key, ids in (("members", members), ("candidates", cands)):
         seen: dict[str, int] = {}
         for i, entity_id in enumerate(ids):
             if entity_id in seen:
-                found.append(((key, i, "id"), f"duplicate id {entity_id!r} "
-                              f"(also {key}[{seen[entity_id]}])", None))
+                found.append(Finding((key, i, "id"), f"duplicate id {entity_id!r} "
+                                     f"(also {key}[{seen[entity_id]}])", None))
             seen.setdefault(entity_id, i)
     seen_rules: dict[str, int] = {}
     for i, rule in enumerate(scenario.objections):
         if rule.id is not None:
             if rule.id in seen_rules:
-                found.append((("objections", i, "id"), f"duplicate id {rule.id!r} "
-                              f"(also objections[{seen_rules[rule.id]}])", None))
+                found.append(Finding(("objections", i, "id"), f"duplicate id {rule.id!r} "
+                                     f"(also objections[{seen_rules[rule.id]}])", None))
             seen_rules.setdefault(rule.id, i)
 
     for cand_id, spec in scenario.support.candidates.items():
         path = ("support", "candidates", cand_id)
         if cand_id not in cands:
-            unknown(path, "candidate", cand_id, cands)
+            unknown(path, "candidate", cand_id, cands, at_key=True)
         for tag in spec.tags:
             if tag not in member_tags:
-                unknown((*path, "tags", tag), "member tag", tag, member_tags)
+                unknown((*path, "tags", tag), "member tag", tag, member_tags, at_key=True)
         for member in spec.members:
             if member not in members:
-                unknown((*path, "members", member), "member", member, members)
+                unknown((*path, "members", member), "member", member, members, at_key=True)
 
     for i, rule in enumerate(scenario.objections):
         for key, ids, tags, kind in (("members", members, member_tags, "member"),
@@ -88,8 +104,8 @@ def check_references(scenario: Scenario, claim_ids: set[str] | None) -> list[Fin
     has_calendar = scenario.decision.calendar is not None
     for i, milestone in enumerate(scenario.milestones):
         if milestone.date is not None and not has_calendar:
-            found.append((("milestones", i, "date"),
-                          "a milestone date needs decision.calendar", "or give a 'round'"))
+            found.append(Finding(("milestones", i, "date"),
+                                 "a milestone date needs decision.calendar", "or give a 'round'"))
     if scenario.outcome is not None:
         winner = scenario.outcome.winner
         if winner not in (*cands, "extension", "no-decision"):
@@ -98,8 +114,8 @@ def check_references(scenario: Scenario, claim_ids: set[str] | None) -> list[Fin
     if claim_ids is not None:
         for path, claim in _citations(scenario):
             if claim not in claim_ids:
-                found.append((path, f"cites claim {claim!r}, which no seeds file has",
-                               _did_you_mean(claim, claim_ids)))
+                found.append(Finding(path, f"cites claim {claim!r}, which no seeds file has",
+                                     _did_you_mean(claim, claim_ids)))
     return found
 
 
@@ -122,9 +138,9 @@ def _cycles(scenario: Scenario) -> list[Finding]:
                     if members not in reported:
                         reported.add(members)
                         loop = " -> ".join([*trail, start])
-                        found.append(((("objections", index[start], "until")),
-                                      f"'until' conditions wait on each other in a cycle: "
-                                      f"{loop}", "such rules could never lift"))
+                        found.append(Finding(("objections", index[start], "until"),
+                                             "'until' conditions wait on each other in a "
+                                             f"cycle: {loop}", "such rules could never lift"))
                 elif nxt not in trail and nxt in waits:
                     stack.append((nxt, [*trail, nxt]))
     return found

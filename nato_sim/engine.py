@@ -13,6 +13,10 @@ import numpy as np
 
 from nato_sim.compiled import Compiled, Param
 
+# Backings are float sums of shares, and equal backings reached by different sums can differ in
+# the last bits; values closer than this count as equal, for ties and for `min_support`.
+TOLERANCE = 1e-9
+
 
 @dataclass
 class Counts:
@@ -202,7 +206,7 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator) -> Counts:
         min_support = state.min_support
         if isinstance(min_support, np.ndarray):
             min_support = min_support[:, None]
-        eligible = active & (blockers == 0) & (backing >= min_support)
+        eligible = active & (blockers == 0) & (backing >= min_support - TOLERANCE)
         decided = eligible.any(axis=1)
         if decided.any():
             winner = np.full(n_open, -1, dtype=np.intp)
@@ -247,7 +251,7 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator) -> Counts:
 def _pick_best(scores: np.ndarray, draws: _Draws) -> np.ndarray:
     """Column of the highest score in each row, ties broken uniformly at random."""
     best = scores.max(axis=1, keepdims=True)
-    tied = scores == best
+    tied = scores >= best - TOLERANCE
     choice = tied.argmax(axis=1)
     n_tied = tied.sum(axis=1)
     rows = np.flatnonzero(n_tied > 1)
@@ -286,7 +290,7 @@ def _withdraw(state, active, backing, draws):
     if not np.any(withdraw > 0):
         return
     masked = np.where(active, backing, -np.inf)
-    front = masked == masked.max(axis=1, keepdims=True)
+    front = masked >= masked.max(axis=1, keepdims=True) - TOLERANCE
     may = active & ~front & (withdraw > 0)
     if may.any():
         state.withdrawn |= may & (draws.uniform(may.shape) < withdraw)

@@ -35,7 +35,12 @@ def resolve(source: str | Path) -> Path:
         return bundled[name]
     close = difflib.get_close_matches(name, list(bundled), n=1)
     hint = f"did you mean {close[0]!r}?" if close else "`nato-sim scenarios` lists the bundled ones"
-    what = "is a folder, not a file" if path.is_dir() else "is neither a file nor a bundled scenario"
+    if path.is_dir():
+        what = "is a folder, not a file"
+    elif path.suffix or len(path.parts) > 1:
+        what = "no such file"  # written as a path, so a bundled name was not meant
+    else:
+        what = "is neither a file nor a bundled scenario"
     raise ScenarioError([Problem(str(source), what, hint=hint)])
 
 
@@ -57,7 +62,8 @@ def load(source: str | Path, overrides: Sequence[str | Override] = ()) -> Scenar
     try:
         text = path.read_bytes()
     except OSError as error:
-        raise ScenarioError([Problem(str(path), f"cannot read the file: {error.strerror}")])
+        raise ScenarioError([Problem(str(path), f"cannot read the file: {error.strerror}")]
+                            ) from None
     doc = parse_yaml(text, str(source) if Path(source).is_file() else str(path))
     parsed = [o if isinstance(o, Override) else parse_override(o) for o in overrides]
     scenario = validate(doc, parsed, claims_for(path))
@@ -82,11 +88,15 @@ def validate(doc: ParsedYaml, overrides: list[Override],
     """Validate parsed data; every problem is located in the file or in the override."""
     data, overridden = apply_overrides(doc.data, overrides)
 
-    def locate(path: tuple, message: str, hint: str | None) -> Problem:
+    def locate(path: tuple, message: str, hint: str | None, at_key: bool = False) -> Problem:
         for key_path, text in overridden.items():
-            if path[: len(key_path)] == key_path:
+            # Inside what an override set, or above what it created (a new entry).
+            created = path not in doc.positions and key_path[: len(path)] == path
+            if path[: len(key_path)] == key_path or created:
                 return Problem(f"--set {text}", message, path=path, hint=hint)
         line, column = doc.location(path)
+        if at_key:
+            line, column = doc.key_positions.get(path, (line, column))
         return Problem(doc.file, message, line, column, path, hint)
 
     try:

@@ -70,6 +70,9 @@ def _resolve(data: dict, override: Override) -> tuple[str | int, ...]:
     for depth, key in enumerate(override.path):
         last = depth == len(override.path) - 1
         annotation = _unwrap(annotation)
+        if isinstance(node, dict):
+            # In a union of models (an `until` condition, {tag: ...}) the key picks the model.
+            annotation = _model_with_field(annotation, key) or annotation
         shown = ".".join(override.path[: depth + 1])
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             fields = annotation.model_fields
@@ -126,6 +129,15 @@ def _find_entry(entries: list, key: str, text: str, shown: str) -> int:
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise UsageError(f"--set {text!r}: no entry {shown!r} (entries are named by id or "
                      f"0-based position){hint}")
+
+
+def _model_with_field(annotation: Any, key: str) -> type[BaseModel] | None:
+    """The one model of a union that has the field `key`, if there is exactly one."""
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return None
+    models = [a for a in typing.get_args(annotation)
+              if isinstance(a, type) and issubclass(a, BaseModel) and key in a.model_fields]
+    return models[0] if len(models) == 1 else None
 
 
 def _is_list(annotation: Any) -> bool:

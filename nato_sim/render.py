@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shlex
+
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from nato_sim.results import Results
 
 BAR_WIDTH = 20
+MAX_TIMING_ROWS = 30
 
 
 def bar(probability: float, width: int = BAR_WIDTH) -> str:
@@ -28,23 +32,31 @@ def interval(low: float, high: float) -> str:
     return f"[{100 * low:.1f}%, {100 * high:.1f}%]"
 
 
-def header(results: Results) -> Text:
-    """The replay line: everything needed to run the same thing again."""
+def replay_command(provenance: dict) -> str:
+    """The command that runs the same trials again, quoted for a POSIX shell."""
+    words = ["nato-sim", "run", provenance["scenario"], "--trials", str(provenance["trials"]),
+             "--seed", str(provenance["seed"])]
+    for override in provenance["overrides"]:
+        words += ["--set", override]
+    return shlex.join(words)
+
+
+def header(results: Results) -> Group:
+    """The run's identity and the replay line: everything needed to run the same thing again."""
     p = results.provenance
-    overrides = "".join(f" --set {o}" for o in p["overrides"])
     text = (f"nato-sim {p['version']} · {p['scenario']} (hash {p['scenario_hash']}) · "
             f"{p['trials']:,} trials · seed {p['seed']} · {p['bit_generator']} · "
             f"numpy {p['numpy']}")
-    line = Text(text, style="bold")
-    line.append(f"\nreplay: nato-sim run {p['scenario']} --trials {p['trials']} "
-                f"--seed {p['seed']}{overrides}", style="dim")
+    # A wrapped replay line would paste into a shell as two commands: keep it on one line.
+    lines = [Text(text, style="bold"),
+             Text(f"replay: {replay_command(p)}", style="dim", no_wrap=True, overflow="ignore")]
     if p["stopped_by"] == "interrupted":
-        line.append("\nPARTIAL: interrupted; figures cover the trials finished so far",
-                    style="bold red")
+        lines.append(Text("PARTIAL: interrupted; figures cover the trials finished so far",
+                          style="bold red"))
     elif p["stopped_by"] == "precision":
-        line.append(f"\nstopped when every interval half-width was at most "
-                    f"{p['precision']:g}", style="dim")
-    return line
+        lines.append(Text(f"stopped when every interval half-width was at most "
+                          f"{p['precision']:g}", style="dim"))
+    return Group(*lines)
 
 
 def outcome_table(results: Results) -> Table:
@@ -54,7 +66,7 @@ def outcome_table(results: Results) -> Table:
                           ("95% interval", "right"), ("trials", "right")):
         table.add_column(name, justify=justify)
     for row in sorted(results.outcomes, key=lambda r: -r.probability):
-        table.add_row(row.name, pct(row.probability), bar(row.probability),
+        table.add_row(escape(row.name), pct(row.probability), bar(row.probability),
                       interval(row.low, row.high), f"{row.count:,}")
     return table
 
@@ -71,9 +83,10 @@ def timing_table(results: Results) -> Table:
     for name in ("P(decided by)", "95% interval"):
         table.add_column(name, justify="right")
     previous = -1.0
+    compress = len(results.rounds) > MAX_TIMING_ROWS
     for row in results.rounds:
-        # Rounds where nothing changes add nothing but length.
-        if row.probability_by == previous and row is not results.rounds[-1]:
+        # In a long horizon, rounds where nothing changes add nothing but length.
+        if compress and row.probability_by == previous and row is not results.rounds[-1]:
             continue
         previous = row.probability_by
         cells = [str(row.round)] + ([str(row.date)] if dated else [])
@@ -88,7 +101,7 @@ def milestone_table(results: Results) -> Table:
                           ("95% interval", "right")):
         table.add_column(name, justify=justify)
     for row in results.milestones:
-        table.add_row(row.milestone, str(row.date or f"round {row.last_round}"),
+        table.add_row(escape(row.milestone), str(row.date or f"round {row.last_round}"),
                       pct(row.probability), interval(row.low, row.high))
     return table
 
@@ -131,4 +144,4 @@ def results_view(results: Results) -> Group:
 
 def print_results(results: Results, console: Console) -> None:
     """Print every table of a run."""
-    console.print(results_view(results))
+    console.print(results_view(results), crop=False)  # crop=False: see `header`

@@ -108,6 +108,23 @@ class Results:
         raise KeyError(f"no outcome {outcome!r}; outcomes: "
                        f"{', '.join(r.outcome for r in self.outcomes)}")
 
+    def to_pandas(self):
+        """One row per outcome with provenance, as a DataFrame (needs the 'pandas' extra)."""
+        from nato_sim.tabular import results_records, to_frame
+
+        return to_frame(results_records(self))
+
+    def _repr_html_(self) -> str:
+        from nato_sim.tabular import results_html
+
+        return results_html(self)
+
+    def plot(self):
+        """A matplotlib figure of outcomes and timing (needs the 'plot' extra)."""
+        from nato_sim.plots import run_figure
+
+        return run_figure(self)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary with `schema_version` and provenance."""
 
@@ -141,7 +158,7 @@ def build_results(scenario: Scenario, compiled: Compiled, counts: Counts,
     names.update({"extension": "incumbent extended", "no-decision": "no decision"})
     outcomes = [
         OutcomeRow(label, names[label], int(k), k / n if n else 0.0, *wilson(int(k), n))
-        for label, k in zip(compiled.outcome_labels, counts.outcomes)
+        for label, k in zip(compiled.outcome_labels, counts.outcomes, strict=True)
     ]
 
     dates = compiled.round_dates
@@ -153,7 +170,7 @@ def build_results(scenario: Scenario, compiled: Compiled, counts: Counts,
     ]
     round_numbers = np.arange(1, compiled.rounds + 1)
     milestones = []
-    for (name, last), spec in zip(compiled.milestones, scenario.milestones):
+    for (name, last), spec in zip(compiled.milestones, scenario.milestones, strict=True):
         last = min(last, compiled.rounds)
         k = int(cumulative[last - 1]) if last >= 1 else 0
         milestones.append(MilestoneRow(name, spec.date, last, k / n if n else 0.0,
@@ -161,7 +178,7 @@ def build_results(scenario: Scenario, compiled: Compiled, counts: Counts,
 
     losses = n - counts.outcomes[: len(compiled.candidate_ids)]
     blockers = []
-    for u, (m, c) in enumerate(zip(compiled.pair_member, compiled.pair_candidate)):
+    for u, (m, c) in enumerate(zip(compiled.pair_member, compiled.pair_candidate, strict=True)):
         lost = int(losses[c])
         if lost:
             blockers.append(BlockerRow(compiled.candidate_ids[c], compiled.member_ids[m], lost,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -48,6 +49,19 @@ def _finite(value: float) -> float:
 
 
 Finite = Annotated[float, AfterValidator(_finite)]
+
+
+def _iso_date(value: Any) -> Any:
+    """Read a quoted 'YYYY-MM-DD' as the date the JSON Schema for editors says it is."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as error:
+            raise ValueError(f"expected a date (YYYY-MM-DD), got {value!r}: {error}") from None
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class Uniform(Model):
@@ -288,7 +302,7 @@ class Objection(Model):
 class Calendar(Model):
     """Dates of the consultation rounds."""
 
-    start: dt.date
+    start: Date
     round_days: Annotated[int, Field(ge=1)]
 
 
@@ -298,7 +312,7 @@ class Decision(Model):
     rule: Literal["consensus"] = "consensus"
     min_support: Probability = 0.5
     rounds: Annotated[int, Field(ge=1, le=1000)] | None = None
-    deadline: dt.date | None = None
+    deadline: Date | None = None
     calendar: Calendar | None = None
     on_deadline: Literal["extend", "no_decision"] = "extend"
     extend_chance: Probability = 1.0
@@ -339,7 +353,7 @@ class Milestone(Model):
     """A named date (or round) reported as P(decided on or before it)."""
 
     name: str
-    date: dt.date | None = None
+    date: Date | None = None
     round: Annotated[int, Field(ge=1)] | None = None
     source: Sources = []
 
@@ -355,7 +369,7 @@ class Incumbent(Model):
 
     name: str
     country: MemberId
-    term_ends: dt.date | None = None
+    term_ends: Date | None = None
     source: Sources = []
 
 
@@ -365,7 +379,7 @@ class Outcome(Model):
     winner: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")] = Field(
         description="a candidate id, 'extension' or 'no-decision'"
     )
-    date: dt.date
+    date: Date
     source: Sources = []
     note: str | None = None
 
@@ -375,7 +389,7 @@ class Scenario(Model):
 
     title: str
     description: str = Field(description="one line, shown by `nato-sim scenarios`")
-    as_of: dt.date | None = None
+    as_of: Date | None = None
     incumbent: Incumbent | None = None
     members: Annotated[list[Member], Field(min_length=1)]
     candidates: Annotated[list[Candidate], Field(min_length=1)]

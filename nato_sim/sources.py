@@ -44,20 +44,27 @@ def sourced_parameters(scenario: Scenario, claims: dict[str, Claim]) -> list[Sou
             return not any(isinstance(item, dict) for item in value)
         return True
 
+    def cite(path: str, value: Any, cited: list[str]) -> None:
+        for claim_id in cited:
+            claim = claims.get(claim_id)
+            document = (f"{claim.document.title} ({claim.document.date})"
+                        if claim else "(missing)")
+            found.append(SourcedParameter(path, _value_text(value), claim_id,
+                                          claim.says if claim else "", document))
+
     def visit(node: Any, path: str, cited: list[str]) -> None:
         # A parameter rests on the nearest `source` around it.
         if leaf(node):
-            for claim_id in cited:
-                claim = claims.get(claim_id)
-                document = (f"{claim.document.title} ({claim.document.date})"
-                            if claim else "(missing)")
-                found.append(SourcedParameter(path, _value_text(node), claim_id,
-                                              claim.says if claim else "", document))
+            cite(path, node, cited)
         elif isinstance(node, dict):
             own = node.get("source") or cited
+            before = len(found)
             for key, value in node.items():
                 if key not in ("source", "id", "name", "note"):
                     visit(value, f"{path}.{key}", own)
+            if node.get("source") and len(found) == before:
+                # An entry left at its defaults still rests on its claims: show the entry.
+                cite(path, node.get("name", node.get("id", "")), node["source"])
         else:
             for index, item in enumerate(node):
                 name = item.get("id") if isinstance(item, dict) else None

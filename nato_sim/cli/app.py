@@ -7,7 +7,7 @@ import os
 import sys
 import traceback
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -34,25 +34,25 @@ class Format(str, Enum):
 
 
 SetOption = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option("--set", metavar="PATH=VALUE",
                  help="Override a field before validation, e.g. objections.tur-rutte.lift=0.6 "
                       "(repeatable)."),
 ]
 TrialsOption = Annotated[int, typer.Option("--trials", "-n", min=1, help="Number of trials.")]
 SeedOption = Annotated[
-    Optional[int],
+    int | None,
     typer.Option("--seed", "-s", min=0, help="Random seed; drawn and printed when absent."),
 ]
 WorkersOption = Annotated[
-    Optional[int],
+    int | None,
     typer.Option("--workers", "-w", min=1,
                  help="Processes to run blocks in (default: all cores). Results do not "
                       "depend on it."),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 OutputOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--output", "-o", help="Write the data to this file (atomically) "
                                           "instead of stdout."),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import secrets
 import time
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -29,7 +29,6 @@ from nato_sim.export import to_csv, to_json
 from nato_sim.loader import load
 from nato_sim.render import print_results
 from nato_sim.runner import simulate
-
 
 DEFAULT_TRIALS = 100_000
 DEFAULT_PRECISION_CAP = 10_000_000
@@ -73,7 +72,7 @@ def fresh_seed() -> int:
 def run(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name (nato-2024).")],
     trials: Annotated[
-        Optional[int],
+        int | None,
         typer.Option("--trials", "-n", min=1,
                      help="Number of trials [default: 100000; with --precision, the most "
                           "that may run, default 10000000]."),
@@ -81,7 +80,7 @@ def run(
     seed: SeedOption = None,
     set_: SetOption = None,
     precision: Annotated[
-        Optional[float],
+        float | None,
         typer.Option("--precision", "-p", min=0.0001, max=0.25,
                      help="Run blocks until every probability's 95% interval half-width is at "
                           "most this; --trials is then the most that may run."),
@@ -90,12 +89,16 @@ def run(
     format: FormatOption = Format.table,
     output: OutputOption = None,
     plot: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--plot", help="Also draw outcomes and timing to FILE.png or FILE.svg "
                                     "(needs the 'plot' extra)."),
     ] = None,
 ) -> None:
     """Simulate a scenario: outcome probabilities, timing, blockers and lifted objections."""
+    if plot is not None:
+        from nato_sim.plots import check_plot_path
+
+        check_plot_path(plot)  # before the work, not after it
     loaded = load(scenario, set_ or [])
     if seed is None:
         seed = fresh_seed()

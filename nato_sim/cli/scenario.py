@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from nato_sim.bundled import bundled_scenarios
@@ -52,7 +53,7 @@ def scenarios() -> None:
     """List the bundled scenarios with a one-line description."""
     table = Table("name", "description", box=None)
     for name, path in bundled_scenarios().items():
-        table.add_row(name, load(path).description)
+        table.add_row(escape(name), escape(load(path).description))
     stdout_console().print(table)
 
 
@@ -64,11 +65,13 @@ def sources(
     """Print each sourced parameter beside the claim it cites."""
     loaded = load(scenario)
     claims = claims_for(resolve(scenario))
-    table = Table("parameter", "value", "claim", "says", "document", title=loaded.title,
+    table = Table("parameter", "value", "claim", "says", "document", title=escape(loaded.title),
                   title_justify="left")
     rows = sourced_parameters(loaded, claims)
     for row in rows:
-        table.add_row(row.parameter, row.value, row.claim, row.says, row.document)
+        # Cells are data, not markup: `objections[tur-rutte]` must print as written.
+        table.add_row(*map(escape, (row.parameter, row.value, row.claim, row.says,
+                                    row.document)))
     console = stdout_console()
     console.print(table)
     console.print(f"{len(rows)} sourced parameter entries, citing "

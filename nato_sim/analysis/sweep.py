@@ -1,0 +1,327 @@
+"""Sweeps: one or two scenario parameters over a grid, every point with the same seed.
+
+A parameter is named by its ``--set`` path (``objections.tur-rutte.lift``) and a range
+``START:STOP:STEPS``: STEPS evenly spaced values from START to STOP inclusive. Integer
+fields (``after``, ``enters``, ``rounds``, ...) take whole values. Every grid point's
+scenario is built and validated before anything runs, so a value outside a field's
+allowed range is reported with its path before any work. Each point runs in one process
+with the runner's default block size and the sweep's seed, so a point gives exactly what
+``nato-sim run --set PATH=VALUE --seed S`` gives, whatever the number of workers, and
+neighbouring points share their random numbers (the curve is smooth).
+"""
+
+from __future__ import annotations
+
+import itertools
+import types
+import typing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from nato_sim.analysis.compare import as_scenario, check_trials
+from nato_sim.errors import ScenarioError, UsageError
+from nato_sim.loader import with_overrides
+from nato_sim.overrides import Override, apply_overrides
+from nato_sim.results import SCHEMA_VERSION, Results
+from nato_sim.runner import BLOCK_SIZE, seed_sequence, simulate
+from nato_sim.schema import Scenario
+
+MAX_POINTS = 400
+MAX_TOTAL_TRIALS = 200_000_000
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept parameter: its path and the values it takes."""
+
+    path: str
+    values: tuple[float, ...]
+    integer: bool = False
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One grid point: the parameter values, the overrides they make, the results."""
+
+    values: tuple[float, ...]
+    overrides: tuple[str, ...]
+    results: Results = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A grid of runs; `points` are in row-major order over `axes`."""
+
+    axes: tuple[Axis, ...]
+    points: list[SweepPoint]
+    baseline: Results = field(repr=False)
+    provenance: dict[str, Any]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The number of values of each axis."""
+        return tuple(len(axis.values) for axis in self.axes)
+
+    @property
+    def outcomes(self) -> list[str]:
+        """Outcome labels: candidate ids, `extension`, `no-decision`."""
+        return [o.outcome for o in self.baseline.outcomes]
+
+    @property
+    def default_outcome(self) -> str:
+        """The baseline's most likely outcome."""
+        return max(self.baseline.outcomes, key=lambda o: o.probability).outcome
+
+    def grid(self, outcome: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """P(outcome) and its 95% interval bounds at every point, shaped like the grid."""
+        check_outcome(outcome, self.outcomes)
+        table = np.array([[(o.probability, o.low, o.high) for o in p.results.outcomes
+                           if o.outcome == outcome][0] for p in self.points])
+        return tuple(table[:, i].reshape(self.shape) for i in range(3))  # type: ignore
+
+    def records(self) -> list[dict[str, Any]]:
+        """Tidy rows: one per grid point and outcome, with provenance."""
+        from nato_sim.tabular import stamp
+
+        rows = []
+        for point in self.points:
+            coords = {a.path: v for a, v in zip(self.axes, point.values, strict=True)}
+            prov = stamp(point.results.provenance)
+            for o in point.results.outcomes:
+                rows.append({**coords, "outcome": o.outcome, "name": o.name,
+                             "probability": o.probability, "low": o.low, "high": o.high,
+                             "count": o.count, "mean_round": point.results.mean_round, **prov})
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary with `schema_version` and provenance."""
+        base = self.baseline.to_dict()
+        return {"schema_version": SCHEMA_VERSION, "provenance": self.provenance,
+                "axes": [{"path": a.path, "values": list(a.values), "integer": a.integer}
+                         for a in self.axes],
+                "baseline": {"scenario_hash": self.baseline.provenance["scenario_hash"],
+                             "outcomes": base["outcomes"]},
+                "points": [{"values": list(p.values), "overrides": list(p.overrides),
+                            "scenario_hash": p.results.provenance["scenario_hash"],
+                            "outcomes": p.results.to_dict()["outcomes"],
+                            "mean_round": p.results.mean_round} for p in self.points]}
+
+    def to_pandas(self):
+        """The records as a pandas DataFrame (needs the 'pandas' extra)."""
+        from nato_sim.tabular import to_frame
+
+        return to_frame(self.records())
+
+    def _repr_html_(self) -> str:
+        from nato_sim.tabular import sweep_html
+
+        return sweep_html(self)
+
+    def plot(self, outcome: str | None = None):
+        """A matplotlib figure: lines with interval bands (one axis) or a heat map (two)."""
+        from nato_sim.plots import sweep_figure
+
+        return sweep_figure(self, outcome)
+
+
+def check_outcome(outcome: str, outcomes: Sequence[str]) -> None:
+    """Raise UsageError unless `outcome` is one of `outcomes`."""
+    if outcome not in outcomes:
+        import difflib
+
+        close = difflib.get_close_matches(outcome, list(outcomes), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UsageError(f"no outcome {outcome!r} (outcomes: {', '.join(outcomes)}){hint}")
+
+
+def outcome_labels(scenario: Scenario) -> list[str]:
+    """The outcomes a scenario can have: candidate ids, `extension`, `no-decision`."""
+    return [c.id for c in scenario.candidates] + ["extension", "no-decision"]
+
+
+def parse_vary(text: str) -> tuple[str, float, float, int]:
+    """Split ``PATH=START:STOP:STEPS``; raise UsageError when it is not of that form."""
+    path, sep, spec = text.partition("=")
+    parts = spec.split(":")
+    example = "e.g. objections.tur-rutte.lift=0:1:11"
+    if not sep or not path.strip() or len(parts) != 3:
+        raise UsageError(f"--vary {text!r}: expected PATH=START:STOP:STEPS, {example}")
+    try:
+        start, stop = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise UsageError(f"--vary {text!r}: START and STOP must be numbers, {example}") from None
+    try:
+        steps = int(parts[2])
+    except ValueError:
+        steps = 0
+    if steps < 2:
+        raise UsageError(f"--vary {text!r}: STEPS is the number of values, a whole number "
+                         f">= 2 ({example} gives 0, 0.1, ..., 1)")
+    if not (np.isfinite(start) and np.isfinite(stop)):
+        raise UsageError(f"--vary {text!r}: START and STOP must be finite numbers")
+    return path.strip(), start, stop, steps
+
+
+def _field_type(path: tuple[str, ...]) -> Any:
+    """The type a (valid) key path leads to in the scenario format."""
+    annotation: Any = Scenario
+    for key in path:
+        annotation = _strip(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            annotation = annotation.model_fields[key].annotation
+        elif typing.get_origin(annotation) in (list, dict):
+            annotation = typing.get_args(annotation)[-1]
+        else:
+            return None
+    return _strip(annotation)
+
+
+def _strip(annotation: Any) -> Any:
+    """Remove Annotated and Optional; a union with a number counts as that number."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            numbers = [a for a in options if a in (int, float)]
+            annotation = numbers[0] if numbers else options[0] if len(options) == 1 else None
+            if annotation is None:
+                return None
+        else:
+            return annotation
+
+
+def make_axis(scenario: Scenario, text: str) -> Axis:
+    """Parse and check one ``--vary`` against the scenario format."""
+    path, start, stop, steps = parse_vary(text)
+    keys = tuple(path.split("."))
+    data = scenario.model_dump(mode="python", exclude_none=True)
+    try:
+        apply_overrides(data, [Override(f"{path}={start:g}", keys, start)])
+    except UsageError as error:
+        reason = str(error).split(": ", 1)[-1]
+        raise UsageError(f"--vary {text!r}: {reason}") from None
+    kind = _field_type(keys)
+    if kind not in (int, float):
+        raise UsageError(f"--vary {text!r}: {path!r} is not a numeric field; --vary takes "
+                         "probabilities, weights, supports and round numbers")
+    values = np.linspace(start, stop, steps)
+    if kind is int:
+        if start != round(start) or stop != round(stop):
+            raise UsageError(f"--vary {text!r}: {path!r} takes whole numbers; "
+                             f"give whole START and STOP")
+        ints = list(dict.fromkeys(int(round(v)) for v in values))
+        return Axis(path, tuple(ints), integer=True)
+    return Axis(path, tuple(float(round(v, 12)) for v in values))
+
+
+def _point_scenario(scenario: Scenario, axes: Sequence[Axis], values: tuple,
+                    vary: Sequence[str]) -> Scenario:
+    """A grid point's scenario, validated; a value out of range names its --vary."""
+    overrides = [Override(f"{a.path}={v!r}", tuple(a.path.split(".")), v)
+                 for a, v in zip(axes, values, strict=True)]
+    try:
+        return with_overrides(scenario, overrides)
+    except ScenarioError as error:
+        reasons = "; ".join(p.message for p in error.problems)
+        if len(axes) == 1:
+            where = f"--vary {vary[0]!r}: the value {values[0]!r} is outside the allowed values"
+        else:
+            where = f"--vary: the grid point {', '.join(o.text for o in overrides)} is invalid"
+        raise UsageError(f"{where} ({reasons})") from None
+
+
+def _grid_scenarios(base: Scenario, axes: tuple[Axis, ...], grid: list[tuple],
+                    vary: Sequence[str]) -> list[Scenario]:
+    """Every grid point's scenario; each axis is checked on its own first, so an error
+    names the --vary whose range is at fault."""
+    singles = [[_point_scenario(base, [axis], (v,), [text]) for v in axis.values]
+               for axis, text in zip(axes, vary, strict=True)]
+    if len(axes) == 1:
+        return singles[0]
+    return [_point_scenario(base, axes, values, vary) for values in grid]
+
+
+def _run_point(scenario: Scenario, trials: int, root: np.random.SeedSequence) -> Results:
+    return simulate(scenario, trials, root, workers=1)
+
+
+def sweep(scenario: Scenario | str | Path, vary: Sequence[str], overrides: Sequence[str] = (),
+          *, trials: int = 20_000, rng=None, workers: int | None = 1,
+          max_total_trials: int = MAX_TOTAL_TRIALS) -> Sweep:
+    """Run a scenario over a grid of one or two parameters, every point with the same seed.
+
+    Args:
+        scenario: a path, a bundled name or a loaded Scenario.
+        vary: one or two ``PATH=START:STOP:STEPS`` strings.
+        overrides: ``path=value`` strings applied to the scenario first (the baseline).
+        trials: trials per grid point (and for the baseline).
+        rng: an int seed, a SeedSequence, a Generator or None; every point shares it.
+        workers: processes running points in parallel; None uses all cores.
+        max_total_trials: refuse sweeps that would run more trials than this in total.
+
+    Returns:
+        A Sweep with the baseline and one SweepPoint per grid point.
+
+    Raises:
+        UsageError: a malformed range, a path that names no field or no number, a value
+            outside the field's allowed range, or a sweep larger than the limits; all
+            before any trial runs.
+        ScenarioError: the scenario itself is missing or invalid.
+    """
+    check_trials(trials)
+    if isinstance(vary, str):
+        vary = [vary]
+    if not 1 <= len(vary) <= 2:
+        raise UsageError(f"a sweep varies one or two parameters, got {len(vary)}")
+    base = as_scenario(scenario, overrides)
+    axes = tuple(make_axis(base, text) for text in vary)
+    if len(axes) == 2 and axes[0].path == axes[1].path:
+        raise UsageError(f"--vary names {axes[0].path!r} twice")
+    grid = list(itertools.product(*(a.values for a in axes)))
+    runs = len(grid) + 1
+    if len(grid) > MAX_POINTS or runs * trials > max_total_trials:
+        raise UsageError(
+            f"this sweep would take {runs:,} runs ({len(grid):,} grid points and the "
+            f"baseline) of {trials:,} trials = {runs * trials:,} trials; the limits are "
+            f"{MAX_POINTS:,} points and {max_total_trials:,} trials. Use fewer STEPS or "
+            "fewer --trials")
+    scenarios = _grid_scenarios(base, axes, grid, vary)
+    root = seed_sequence(rng)
+    jobs = [base, *scenarios]
+    results = _run_all(jobs, trials, root, workers)
+    points = [SweepPoint(values, s.overrides[len(base.overrides):], r)
+              for values, s, r in zip(grid, scenarios, results[1:], strict=True)]
+    prov = results[0].provenance
+    provenance = {k: prov[k] for k in ("package", "version", "numpy", "python",
+                                       "bit_generator", "seed", "spawn_key", "trials",
+                                       "scenario", "scenario_hash", "overrides")}
+    provenance.update(block_size=BLOCK_SIZE, points=len(grid),
+                      axes={a.path: list(a.values) for a in axes})
+    return Sweep(axes, points, results[0], provenance)
+
+
+def _run_all(jobs: list[Scenario], trials: int, root: np.random.SeedSequence,
+             workers: int | None) -> list[Results]:
+    """Run every job with the same seed, in parallel when asked; order is kept."""
+    from nato_sim.runner import default_workers
+
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise UsageError(f"workers must be at least 1, got {workers}")
+    workers = min(workers, len(jobs))
+    if workers == 1:
+        return [_run_point(job, trials, root) for job in jobs]
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        futures = [pool.submit(_run_point, job, trials, root) for job in jobs]
+        return [future.result() for future in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

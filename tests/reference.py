@@ -1,0 +1,312 @@
+"""A slow, plain reference implementation of the model (docs/model.md), one trial at a time.
+
+It is written from the model's text with Python loops over members, candidates and rules, and
+shares nothing with the engine but the validated :class:`~nato_sim.schema.Scenario`: it expands
+the rules and resolves support precedence itself, draws with its own calls to the generator,
+and keeps the state of one trial in sets. Statistical tests compare its frequencies with the
+engine's; the benchmark times it against the engine.
+
+Also holds the small helpers the engine tests share (`make_scenario`, `engine_counts`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nato_sim.compiled import compile_scenario
+from nato_sim.engine import Counts, run_block
+from nato_sim.schema import (
+    Beta,
+    LiftedCondition,
+    RoundCondition,
+    Scenario,
+    TagSelector,
+    Uniform,
+    WithdrawnCondition,
+)
+
+# Backings that differ by less than this are equal, for ties and for `min_support`: the same
+# shares summed in another order may differ in the last bits (the engine uses the same rule).
+TOLERANCE = 1e-9
+
+
+def draw(value: float | Uniform | Beta, rng: np.random.Generator) -> float:
+    """One draw of a scenario value: a number, {uniform: [lo, hi]} or {beta: [a, b]}."""
+    if isinstance(value, Uniform):
+        return float(rng.uniform(*value.uniform))
+    if isinstance(value, Beta):
+        return float(rng.beta(*value.beta))
+    return float(value)
+
+
+def _select(selector: Any, entities: list) -> list[int]:
+    """Indexes of the members or candidates a rule names."""
+    if selector == "all":
+        return list(range(len(entities)))
+    if isinstance(selector, TagSelector):
+        return [i for i, e in enumerate(entities) if selector.tag in e.tags]
+    ids = [e.id for e in entities]
+    return sorted({ids.index(name) for name in selector})
+
+
+@dataclass
+class Unit:
+    """Objections raised and lifted as one: a single pair, or a whole `together` rule."""
+
+    rule: int
+    pairs: list[tuple[int, int]]  # (member, candidate)
+
+
+@dataclass
+class Model:
+    """The scenario's structure, resolved once: who objects to whom, which entry applies."""
+
+    scenario: Scenario
+    units: list[Unit]
+    support_entry: list[list[Any]]  # [m][c] -> the schema value that applies
+    entries: list[Any]              # distinct support values, one draw each per trial
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Model:
+        """Expand the rules into units and resolve support precedence."""
+        members, cands = scenario.members, scenario.candidates
+        units = []
+        for k, rule in enumerate(scenario.objections):
+            pairs = [(m, c) for c in _select(rule.candidates, cands)
+                     for m in _select(rule.members, members)]
+            if rule.together and pairs:
+                units.append(Unit(k, pairs))
+            else:
+                units.extend(Unit(k, [pair]) for pair in pairs)
+        table = [[_support_value(scenario, member, cand) for cand in cands] for member in members]
+        entries: list[Any] = []
+        for row in table:
+            for value in row:
+                if not any(value is seen for seen in entries):
+                    entries.append(value)
+        return cls(scenario, units, table, entries)
+
+
+def _support_value(scenario: Scenario, member, cand) -> Any:
+    """Member entry, else the last listed tag entry the member has, else defaults."""
+    spec = scenario.support.candidates.get(cand.id)
+    if spec is not None:
+        if member.id in spec.members:
+            return spec.members[member.id]
+        for tag in reversed(list(spec.tags)):
+            if tag in member.tags:
+                return spec.tags[tag]
+        if spec.default is not None:
+            return spec.default
+    return scenario.support.default
+
+
+@dataclass
+class Trial:
+    """What one trial produced."""
+
+    outcome: int                      # candidate index, C = extension, C + 1 = no decision
+    decided_round: int | None
+    blocked: set[tuple[int, int]]     # (member, loser) objections standing at the end
+    pivotal: set[tuple[int, int]]     # ... that were the loser's only standing objection
+    raised: set[int]                  # rules with any objection raised
+    lifted: dict[int, int]            # raised rule -> first round in which none stood
+
+
+def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
+    """Simulate one trial of the scenario straight from the model's description.
+
+    Args:
+        model: the resolved scenario (`Model.of(scenario)`).
+        rng: the generator to draw from.
+
+    Returns:
+        The trial's outcome, round, blockers and lifts.
+    """
+    sc = model.scenario
+    members, cands, rules = sc.members, sc.candidates, sc.objections
+    n_cands = len(cands)
+
+    # Draws: every uncertain value once per trial.
+    weight = [draw(m.weight, rng) for m in members]
+    total_weight = math.fsum(weight)
+    entry_value = {id(entry): draw(entry, rng) for entry in model.entries}
+    support = [[entry_value[id(v)] for v in row] for row in model.support_entry]
+    withdraw = [draw(c.withdraw, rng) for c in cands]
+    chance = [draw(rule.chance, rng) for rule in rules]
+    lift = [draw(rule.lift, rng) for rule in rules]
+    min_support = draw(sc.decision.min_support, rng)
+    bandwagon = draw(sc.dynamics.bandwagon, rng)
+    extend_chance = draw(sc.decision.extend_chance, rng)
+
+    # Which objections are raised: one draw per unit.
+    standing = [rng.random() < chance[u.rule] for u in model.units]
+    raised = {u.rule for u, up in zip(model.units, standing, strict=True) if up}
+    lifted_in: dict[int, int] = {}
+    withdrawn: set[int] = set()
+
+    def objectors(c: int) -> set[int]:
+        return {m for u, up in zip(model.units, standing, strict=True) if up
+                for m, cc in u.pairs if cc == c}
+
+    def backing(c: int) -> float:
+        against = objectors(c)
+        return math.fsum(weight[m] * support[m][c] for m in range(len(members))
+                         if m not in against) / total_weight
+
+    def rule_stands(k: int) -> bool:
+        return any(up for u, up in zip(model.units, standing, strict=True) if u.rule == k)
+
+    def end(outcome: int, decided: int | None) -> Trial:
+        blocked, pivotal = set(), set()
+        for c in range(n_cands):
+            if c == outcome:
+                continue
+            against = objectors(c)
+            blocked |= {(m, c) for m in against}
+            if len(against) == 1:
+                pivotal |= {(m, c) for m in against}
+        return Trial(outcome, decided, blocked, pivotal, raised, lifted_in)
+
+    rounds = sc.decision.round_count
+    for r in range(1, rounds + 1):
+        active = [c for c in range(n_cands) if cands[c].enters <= r and c not in withdrawn]
+        b = [backing(c) for c in range(n_cands)]
+        eligible = [c for c in active
+                    if not objectors(c) and b[c] >= min_support - TOLERANCE]
+        if eligible:
+            best = max(b[c] for c in eligible)
+            tied = [c for c in eligible if b[c] >= best - TOLERANCE]
+            winner = tied[int(rng.integers(len(tied)))]
+            return end(winner, r)
+        if r == rounds:
+            break
+
+        # a. Pressure on standing objections to active candidates.
+        for i, unit in enumerate(model.units):
+            targets = {c for _, c in unit.pairs if c in active}
+            if not standing[i] or not targets or r + 1 < rules[unit.rule].after:
+                continue
+            pressure = max(b[c] for c in targets)
+            hazard = 1 - (1 - lift[unit.rule]) ** (1 + bandwagon * pressure)
+            if rng.random() < hazard:
+                standing[i] = False
+
+        # b. Withdrawals of active candidates behind the front-runners.
+        if active:
+            front = max(b[c] for c in active)
+            for c in active:
+                if b[c] < front - TOLERANCE and rng.random() < withdraw[c]:
+                    withdrawn.add(c)
+
+        # c. `until` conditions, repeated until nothing changes.
+        changed = True
+        while changed:
+            changed = False
+            for i, unit in enumerate(model.units):
+                if standing[i] and _holds(rules[unit.rule].until, r + 1, withdrawn,
+                                          rule_stands, sc):
+                    standing[i] = False
+                    changed = True
+
+        for k in raised:
+            if k not in lifted_in and not rule_stands(k):
+                lifted_in[k] = r + 1
+
+    if sc.decision.on_deadline == "extend" and rng.random() < extend_chance:
+        return end(n_cands, None)
+    return end(n_cands + 1, None)
+
+
+def _holds(conditions, next_round: int, withdrawn: set[int], rule_stands, sc) -> bool:
+    """Whether any `until` condition holds for the coming round."""
+    cand_ids = [c.id for c in sc.candidates]
+    rule_ids = [r.id for r in sc.objections]
+    for cond in conditions:
+        if isinstance(cond, WithdrawnCondition) and cand_ids.index(cond.withdrawn) in withdrawn:
+            return True
+        if isinstance(cond, LiftedCondition) and not rule_stands(rule_ids.index(cond.lifted)):
+            return True
+        if isinstance(cond, RoundCondition) and next_round >= cond.round:
+            return True
+    return False
+
+
+@dataclass
+class ReferenceCounts:
+    """Tallies of many reference trials, shaped like the engine's `Counts`."""
+
+    trials: int
+    outcomes: np.ndarray       # (C + 2,)
+    decided_round: np.ndarray  # (R,)
+    raised: np.ndarray         # (K,)
+    lifted: np.ndarray         # (K,) raised and not standing at the end
+    blocked: dict[tuple[int, int], int] = field(default_factory=dict)  # (member, candidate)
+    pivotal: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
+def reference_counts(scenario: Scenario, n: int, rng: np.random.Generator) -> ReferenceCounts:
+    """Run `n` reference trials and tally them.
+
+    Args:
+        scenario: a validated scenario.
+        n: number of trials.
+        rng: the generator to draw from.
+    """
+    model = Model.of(scenario)
+    n_cands, n_rules = len(scenario.candidates), len(scenario.objections)
+    counts = ReferenceCounts(n, np.zeros(n_cands + 2, np.int64),
+                             np.zeros(scenario.decision.round_count, np.int64),
+                             np.zeros(n_rules, np.int64), np.zeros(n_rules, np.int64))
+    for _ in range(n):
+        trial = reference_trial(model, rng)
+        counts.outcomes[trial.outcome] += 1
+        if trial.decided_round is not None:
+            counts.decided_round[trial.decided_round - 1] += 1
+        for k in trial.raised:
+            counts.raised[k] += 1
+        for k in trial.lifted:
+            counts.lifted[k] += 1
+        for pair in trial.blocked:
+            counts.blocked[pair] = counts.blocked.get(pair, 0) + 1
+        for pair in trial.pivotal:
+            counts.pivotal[pair] = counts.pivotal.get(pair, 0) + 1
+    return counts
+
+
+# --- helpers shared by the engine tests and the benchmark ---------------------------------
+
+
+def make_scenario(members: list | int = 3, candidates: list | int = 1, **parts: Any) -> Scenario:
+    """A validated scenario from short Python data.
+
+    `members` and `candidates` are lists of dicts or a count (ids AAA, BBB, ... and c1, c2,
+    ...); `parts` are further top-level keys. `decision` defaults to five rounds.
+    """
+    if isinstance(members, int):
+        members = [{"id": chr(65 + i) * 3, "name": f"Member {i + 1}"} for i in range(members)]
+    if isinstance(candidates, int):
+        candidates = [{"id": f"c{i + 1}", "name": f"C{i + 1}", "country": "AAA"}
+                      for i in range(candidates)]
+    data = {"title": "test", "description": "test", "members": members,
+            "candidates": candidates, "decision": {"rounds": 5}, **parts}
+    return Scenario.model_validate(data)
+
+
+def engine_counts(scenario: Scenario, n: int, seed: int) -> Counts:
+    """The engine's counts of `n` trials in one block drawn from `seed`."""
+    rng = np.random.Generator(np.random.PCG64DXSM(seed))
+    return run_block(compile_scenario(scenario), n, rng)
+
+
+def blocked_by_pair(scenario: Scenario, counts: Counts) -> tuple[dict, dict]:
+    """The engine's blocked and pivotal counts keyed by (member, candidate) index."""
+    compiled = compile_scenario(scenario)
+    pairs = zip(compiled.pair_member, compiled.pair_candidate, strict=True)
+    keys = [(int(m), int(c)) for m, c in pairs]
+    return (dict(zip(keys, map(int, counts.blocked), strict=True)),
+            dict(zip(keys, map(int, counts.pivotal), strict=True)))

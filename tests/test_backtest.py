@@ -1,0 +1,264 @@
+"""Tests for nato_sim.backtest and `nato-sim backtest`: scores, baselines, cases, JSON shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nato_sim.backtest import (
+    DEFAULT_SEED,
+    actual_round,
+    best_backed_forecast,
+    brier,
+    expected_backing,
+    load_cases,
+    log_loss,
+    rank,
+    run_backtest,
+    score,
+    uniform_forecast,
+)
+from nato_sim.bundled import bundled_scenarios
+from nato_sim.cli import app
+from nato_sim.compiled import compile_scenario
+from nato_sim.errors import ScenarioError, UsageError
+from nato_sim.loader import load
+from nato_sim.schema import Scenario
+
+DATA = Path(__file__).parent / "data"
+HISTORY_FIXTURES = DATA / "history"
+SOFT_VETO = HISTORY_FIXTURES / "soft-veto.yaml"
+DEADLOCK = HISTORY_FIXTURES / "deadlock.yaml"
+FLOOR = 6 * math.log(10)  # -ln(1e-6)
+BUNDLED_HISTORY = sorted(name for name in bundled_scenarios() if name.startswith("history/"))
+ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
+
+
+# Scoring functions against hand-computed values.
+
+FORECAST = {"a": 0.6, "b": 0.3, "extension": 0.1}
+
+
+@pytest.mark.parametrize(("actual", "expected_brier", "expected_rank"), [
+    ("a", 0.4**2 + 0.3**2 + 0.1**2, 1),        # 0.26
+    ("b", 0.6**2 + 0.7**2 + 0.1**2, 2),        # 0.86
+    ("extension", 0.6**2 + 0.3**2 + 0.9**2, 3),  # 1.26
+])
+def test_brier_and_rank_by_hand(actual, expected_brier, expected_rank):
+    assert brier(FORECAST, actual) == pytest.approx(expected_brier, abs=1e-12)
+    assert rank(FORECAST, actual) == expected_rank
+
+
+def test_brier_of_the_first_hand_example_is_0_26():
+    assert brier(FORECAST, "a") == pytest.approx(0.26, abs=1e-12)
+
+
+def test_brier_bounds_certain_forecasts():
+    assert brier({"a": 1.0, "b": 0.0}, "a") == 0.0
+    assert brier({"a": 1.0, "b": 0.0}, "b") == 2.0
+
+
+def test_log_loss_by_hand_and_floor():
+    assert log_loss(0.6) == pytest.approx(0.5108256237659907, abs=1e-12)
+    assert log_loss(1.0) == 0.0
+    assert math.copysign(1.0, log_loss(1.0)) == 1.0  # +0.0, so JSON never shows -0.0
+    assert log_loss(0.0) == pytest.approx(FLOOR, abs=1e-12)
+    assert log_loss(1e-9) == pytest.approx(FLOOR, abs=1e-12)
+
+
+def test_ties_share_the_best_rank():
+    forecast = {"a": 0.4, "b": 0.4, "extension": 0.2, "no-decision": 0.0}
+    assert rank(forecast, "a") == 1
+    assert rank(forecast, "b") == 1
+    assert rank(forecast, "extension") == 3
+    uniform = {"a": 1 / 3, "b": 1 / 3, "c": 1 / 3, "extension": 0.0, "no-decision": 0.0}
+    assert rank(uniform, "no-decision") == 4
+
+
+def test_score_collects_every_per_case_figure():
+    result = score(FORECAST, "b")
+    assert result.p_actual == 0.3
+    assert result.rank == 2
+    assert result.brier == pytest.approx(0.86, abs=1e-12)
+    assert result.log_loss == pytest.approx(-math.log(0.3), abs=1e-12)
+
+
+def test_score_of_an_outcome_not_forecast_is_a_usage_error():
+    with pytest.raises(UsageError, match="no outcome 'zed'"):
+        score(FORECAST, "zed")
+
+
+# Baselines on fixtures with known backing.
+
+def test_uniform_forecast_gives_nothing_to_extension():
+    forecast = uniform_forecast(compile_scenario(load(DEADLOCK)))
+    assert forecast == {"x": 0.5, "y": 0.5, "extension": 0.0, "no-decision": 0.0}
+
+
+def test_expected_backing_and_best_backed_by_hand():
+    compiled = compile_scenario(load(DEADLOCK))
+    # x: (2 * 0.9 + 1 * 0.2) / 3 = 2/3; y: (2 * 0.4 + 1 * 0.9) / 3 = 17/30.
+    assert expected_backing(compiled) == pytest.approx([2 / 3, 17 / 30], abs=1e-12)
+    assert best_backed_forecast(compiled) == {"x": 1.0, "y": 0.0, "extension": 0.0,
+                                              "no-decision": 0.0}
+
+
+def _scenario(data: dict) -> Scenario:
+    base = {"title": "t", "description": "d", "decision": {"rounds": 3}}
+    return Scenario.model_validate({**base, **data})
+
+
+def test_best_backed_uses_means_of_uncertain_values_and_splits_ties():
+    scenario = _scenario({
+        "members": [{"id": "AAA", "name": "A", "weight": {"uniform": [1.0, 3.0]}},  # mean 2
+                    {"id": "BBB", "name": "B"}],
+        "candidates": [{"id": "p", "name": "P", "country": "AAA"},
+                       {"id": "q", "name": "Q", "country": "BBB"},
+                       {"id": "r", "name": "R", "country": "AAA"}],
+        "support": {"candidates": {
+            "p": {"members": {"AAA": {"beta": [3.0, 1.0]}}},                # mean 0.75
+            "q": {"members": {"BBB": {"uniform": [0.8, 1.0]}}},             # mean 0.9
+            "r": {"members": {"AAA": 0.75}},
+        }},
+        # A hard veto on the best-backed pair changes nothing: the baseline ignores vetoes.
+        "objections": [{"members": "BBB", "candidates": ["p", "r"]}],
+    })
+    compiled = compile_scenario(scenario)
+    # p, r: (2 * 0.75 + 0.5) / 3 = 2/3; q: (2 * 0.5 + 0.9) / 3 = 19/30.
+    assert expected_backing(compiled) == pytest.approx([2 / 3, 19 / 30, 2 / 3], abs=1e-12)
+    assert best_backed_forecast(compiled) == {"p": 0.5, "q": 0.0, "r": 0.5, "extension": 0.0,
+                                              "no-decision": 0.0}
+
+
+def test_actual_round_counts_round_dates_on_or_before():
+    compiled = compile_scenario(load(SOFT_VETO))  # rounds every 7 days from 2009-03-02
+    assert actual_round(compiled, dt.date(2009, 3, 1)) == 0
+    assert actual_round(compiled, dt.date(2009, 3, 2)) == 1
+    assert actual_round(compiled, dt.date(2009, 3, 18)) == 3
+    assert actual_round(compiled, dt.date(2010, 1, 1)) == 6
+    assert actual_round(compile_scenario(load(DEADLOCK)), dt.date(2023, 7, 4)) is None
+
+
+# Running cases.
+
+def test_run_backtest_on_fixtures():
+    report = run_backtest([HISTORY_FIXTURES], trials=20_000, seed=DEFAULT_SEED)
+    by_file = {Path(c.file).name: c for c in report.cases}
+    assert sorted(by_file) == ["deadlock.yaml", "soft-veto.yaml"]
+
+    deadlock, soft = by_file["deadlock.yaml"], by_file["soft-veto.yaml"]
+    # Two hard vetoes: extension in every trial, exactly.
+    assert deadlock.model.p_actual == 1.0 and deadlock.model.brier == 0.0
+    assert deadlock.p_decided_by_actual_round is None and deadlock.round is None
+    assert deadlock.baselines["uniform"].rank == 3
+    assert deadlock.baselines["best_backed"].rank == 2
+    # One soft objection, lift 0.5, beta 0: P(alpha) = 1 - 0.5^5 and P(by round 3) = 0.75.
+    # Tolerances are about 5 standard errors at 20,000 trials.
+    assert soft.round == 3
+    assert soft.model.p_actual == pytest.approx(1 - 0.5**5, abs=0.006)
+    assert soft.p_decided_by_actual_round == pytest.approx(0.75, abs=0.015)
+
+    summary = report.summary()
+    assert summary["uniform"] == pytest.approx(
+        {"brier": (0.5 + 1.5) / 2, "log_loss": (math.log(2) + FLOOR) / 2, "mean_p_actual": 0.25})
+    assert summary["best_backed"] == pytest.approx(
+        {"brier": (0.0 + 2.0) / 2, "log_loss": FLOOR / 2, "mean_p_actual": 0.5})
+    assert summary["model"]["mean_p_actual"] == pytest.approx(
+        (1.0 + soft.model.p_actual) / 2, abs=1e-12)
+
+
+def test_run_backtest_is_reproducible():
+    first = run_backtest([SOFT_VETO], trials=3_000, seed=7).to_dict()
+    second = run_backtest([SOFT_VETO], trials=3_000, seed=7).to_dict()
+    assert first == second
+
+
+def test_a_case_without_outcome_names_the_file(tmp_path):
+    (tmp_path / "ok.yaml").write_bytes(SOFT_VETO.read_bytes())
+    (tmp_path / "bare.yaml").write_bytes((DATA / "minimal.yaml").read_bytes())
+    with pytest.raises(ScenarioError) as caught:
+        load_cases([tmp_path])
+    assert [p.file for p in caught.value.problems] == [str(tmp_path / "bare.yaml")]
+    assert "no 'outcome' block" in str(caught.value)
+
+
+def test_as_of_must_come_before_the_outcome(tmp_path):
+    late = tmp_path / "late.yaml"
+    late.write_text(SOFT_VETO.read_text(encoding="utf-8").replace(
+        "as_of: 2009-02-20", "as_of: 2009-04-01"), encoding="utf-8")
+    with pytest.raises(ScenarioError, match="as_of 2009-04-01 is not before the outcome date "
+                                            "2009-03-18"):
+        load_cases([late])
+
+
+def test_an_empty_folder_is_an_error(tmp_path):
+    with pytest.raises(ScenarioError, match=r"no \*.yaml scenario in this folder"):
+        load_cases([tmp_path])
+
+
+@pytest.mark.parametrize("name", BUNDLED_HISTORY)
+def test_bundled_history_case_validates_and_runs(name):
+    scenario = load(name)
+    assert scenario.outcome is not None and scenario.as_of is not None
+    assert scenario.as_of < scenario.outcome.date
+    report = run_backtest([name], trials=2_000, seed=1)
+    (case,) = report.cases
+    assert math.isclose(sum(case.probabilities.values()), 1.0, abs_tol=1e-9)
+    assert 1 <= case.model.rank <= len(case.probabilities)
+    assert 0.0 <= case.model.brier <= 2.0
+
+
+# The command.
+
+def _invoke(*args: str):
+    return CliRunner().invoke(app, ["backtest", *args], env=ENV)
+
+
+def test_command_json_has_the_documented_shape(tmp_path):
+    out = tmp_path / "bt.json"
+    result = _invoke(str(HISTORY_FIXTURES), "--format", "json", "--trials", "2000",
+                     "--output", str(out))
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert set(data) == {"schema_version", "provenance", "cases", "summary", "n_cases"}
+    assert data["schema_version"] == 1 and data["n_cases"] == 2 == len(data["cases"])
+    assert {"seed", "trials", "version", "numpy", "bit_generator"} <= set(data["provenance"])
+    assert data["provenance"]["seed"] == DEFAULT_SEED and data["provenance"]["trials"] == 2000
+    scores = {"p_actual", "rank", "brier", "log_loss"}
+    for case in data["cases"]:
+        assert set(case) == {"file", "title", "as_of", "actual", "model", "baselines",
+                             "scenario_hash"}
+        assert set(case["actual"]) == {"outcome", "date", "round"}
+        assert set(case["model"]) == scores | {"p_decided_by_actual_round", "probabilities"}
+        assert set(case["baselines"]) == {"uniform", "best_backed"}
+        assert all(set(b) == scores for b in case["baselines"].values())
+    assert set(data["summary"]) == {"model", "uniform", "best_backed"}
+    for values in data["summary"].values():
+        assert set(values) == {"brier", "log_loss", "mean_p_actual"}
+
+
+def test_command_table_prints_seed_cases_and_summary():
+    result = _invoke(str(SOFT_VETO), "--trials", "2000", "--seed", "5")
+    assert result.exit_code == 0, result.output
+    assert "seed 5" in result.output
+    assert "soft-veto.yaml" in result.output
+    assert "best-backed wins, vetoes ignored" in result.output
+
+
+def test_command_case_without_outcome_exits_3_naming_the_file():
+    result = _invoke(str(DATA / "minimal.yaml"))
+    assert result.exit_code == 3
+    assert "minimal.yaml" in result.stderr and "no 'outcome' block" in result.stderr
+
+
+@pytest.mark.skipif(not BUNDLED_HISTORY, reason="no bundled history/ scenarios")
+def test_command_defaults_to_the_bundled_history():
+    result = _invoke("--format", "json", "--trials", "1000")
+    assert result.exit_code == 0, result.output
+    files = {case["file"] for case in json.loads(result.stdout)["cases"]}
+    assert files == {f"{name}.yaml" for name in BUNDLED_HISTORY}

@@ -1,0 +1,286 @@
+"""CLI tests for `nato-sim run`: the report, JSON and CSV output, files, seeds, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from typer.testing import CliRunner
+
+import nato_sim
+from nato_sim.cli import app
+from nato_sim.loader import load, scenario_hash
+from nato_sim.runner import BLOCK_SIZE
+
+DATA = Path(__file__).parent / "data"
+MINIMAL = str(DATA / "minimal.yaml")
+ENV = {"COLUMNS": "100", "NO_COLOR": "1", "NATO_SIM_DEBUG": None}
+
+
+def invoke(*args: str):
+    """Run the CLI in-process with a pinned width and no colour."""
+    return CliRunner().invoke(app, list(args), env=ENV)
+
+
+def run_json(*args: str) -> dict:
+    """`nato-sim run MINIMAL --format json ...`, parsed."""
+    result = invoke("run", MINIMAL, "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_table_report_has_every_section_and_the_replay_line():
+    result = invoke("run", MINIMAL, "--trials", "2000", "--seed", "11", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for heading in ("Outcome", "Timing (mean round", "Milestones",
+                    "Blockers (share of the candidate's losses)", "Objection rules"):
+        assert re.search(rf"^{re.escape(heading)}", out, re.MULTILINE), heading
+    assert out.startswith(f"nato-sim {nato_sim.__version__} · {MINIMAL}")
+    identity = " ".join(out.split("replay:")[0].split())
+    assert "2,000 trials · seed 11 · PCG64DXSM" in identity
+    assert f"\nreplay: nato-sim run {MINIMAL} --trials 2000 --seed 11\n" in out
+    assert all(len(line) <= 100 for line in out.splitlines() if not line.startswith("replay"))
+    assert result.stderr == ""  # a seed was given, so none is announced
+
+
+def test_the_replay_line_is_one_shell_command_that_gives_the_same_run():
+    override = "objections.tur-alpha.lift={uniform: [0.1, 0.3]}"
+    result = invoke("run", MINIMAL, "-n", "700", "--seed", "9", "--set", override,
+                    "--workers", "1")
+    assert result.exit_code == 0, result.output
+    [line] = [x for x in result.stdout.splitlines() if x.startswith("replay: ")]
+    words = shlex.split(line.removeprefix("replay: "))
+    assert words == ["nato-sim", "run", MINIMAL, "--trials", "700", "--seed", "9",
+                     "--set", override]
+    again = invoke(*words[1:], "--workers", "1")
+    assert again.stdout == result.stdout
+
+
+def test_json_output_carries_provenance_and_outcomes_that_sum_to_one():
+    doc = run_json("--trials", "3000", "--seed", "12", "--workers", "1",
+                   "--set", "objections.tur-alpha.lift=0.5")
+    assert doc["schema_version"] == 1
+    prov = doc["provenance"]
+    assert prov["seed"] == 12
+    assert prov["trials"] == 3000
+    assert prov["bit_generator"] == "PCG64DXSM"
+    assert prov["version"] == nato_sim.__version__
+    assert prov["numpy"] == np.__version__
+    assert prov["overrides"] == ["objections.tur-alpha.lift=0.5"]
+    assert prov["stopped_by"] == "trials"
+    expected_hash = scenario_hash(load(MINIMAL, ["objections.tur-alpha.lift=0.5"]))
+    assert prov["scenario_hash"] == expected_hash != scenario_hash(load(MINIMAL))
+    outcomes = doc["outcomes"]
+    assert {o["outcome"] for o in outcomes} == {"alpha", "beta", "extension", "no-decision"}
+    assert abs(sum(o["probability"] for o in outcomes) - 1) < 1e-9
+    assert sum(o["count"] for o in outcomes) == 3000
+    for o in outcomes:
+        assert o["low"] <= o["probability"] <= o["high"]
+    assert set(doc["timing"]) >= {"rounds", "mean_round", "median_round", "milestones"}
+    assert [r["round"] for r in doc["timing"]["rounds"]] == list(range(1, 11))
+
+
+def test_csv_output_parses_and_every_row_carries_the_provenance():
+    result = invoke("run", MINIMAL, "--trials", "1500", "--seed", "13", "--format", "csv",
+                    "--workers", "1")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows
+    digest = scenario_hash(load(MINIMAL))
+    for row in rows:
+        assert (row["seed"], row["trials"], row["scenario_hash"]) == ("13", "1500", digest)
+    outcome_rows = [r for r in rows if r["section"] == "outcome"]
+    assert {r["key"] for r in outcome_rows} == {"alpha", "beta", "extension", "no-decision"}
+    assert abs(sum(float(r["value"]) for r in outcome_rows) - 1) < 1e-9
+
+
+def test_output_writes_the_file_and_leaves_no_temporary_file(tmp_path):
+    target = tmp_path / "result.json"
+    result = invoke("run", MINIMAL, "-n", "500", "--seed", "14", "-f", "json",
+                    "--output", str(target))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert result.stderr == f"wrote {target}\n"
+    assert json.loads(target.read_text(encoding="utf-8"))["provenance"]["seed"] == 14
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["result.json"]
+    assert target.stat().st_mode & 0o777 != 0o600  # not left private like a temporary file
+
+
+def test_output_replaces_an_existing_file(tmp_path):
+    target = tmp_path / "result.csv"
+    target.write_text("old\n", encoding="utf-8")
+    result = invoke("run", MINIMAL, "-n", "500", "--seed", "15", "-f", "csv", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8").startswith("section,key,")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["result.csv"]
+
+
+def test_table_output_to_a_file_is_plain_text(tmp_path):
+    target = tmp_path / "report.txt"
+    result = invoke("run", MINIMAL, "-n", "500", "--seed", "16", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert "replay: nato-sim run" in text and "Outcome" in text
+    assert "\x1b[" not in text
+
+
+def test_an_unwritable_output_path_exits_4_with_a_clean_message(tmp_path):
+    target = tmp_path / "no-such-folder" / "result.json"
+    result = invoke("run", MINIMAL, "-n", "200", "--seed", "1", "-f", "json", "-o", str(target))
+    assert result.exit_code == 4
+    assert result.stderr == f"error: cannot write {target}: No such file or directory\n"
+    assert "Traceback" not in result.output
+
+
+def test_output_onto_a_folder_exits_4_and_cleans_up(tmp_path):
+    folder = tmp_path / "taken"
+    folder.mkdir()
+    result = invoke("run", MINIMAL, "-n", "200", "--seed", "1", "-f", "json", "-o", str(folder))
+    assert result.exit_code == 4
+    assert result.stderr == f"error: cannot write {folder}: Is a directory\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+    assert list(folder.iterdir()) == []
+
+
+def test_without_a_seed_one_is_drawn_printed_and_recorded():
+    result = invoke("run", MINIMAL, "-n", "300", "-f", "json", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    match = re.fullmatch(r"seed (\d+) \(pass --seed \1 to replay\)\n", result.stderr)
+    assert match, result.stderr
+    seed = int(match.group(1))
+    assert json.loads(result.stdout)["provenance"]["seed"] == seed
+    # The printed seed replays the run exactly.
+    replay = invoke("run", MINIMAL, "-n", "300", "-f", "json", "--workers", "1",
+                    "--seed", str(seed))
+    assert replay.stdout == result.stdout
+
+
+def test_the_same_seed_gives_identical_json_for_one_and_two_workers():
+    trials = str(2 * BLOCK_SIZE + 1000)  # three blocks, so two workers really share them
+    one = invoke("run", MINIMAL, "-n", trials, "--seed", "21", "-f", "json", "--workers", "1")
+    two = invoke("run", MINIMAL, "-n", trials, "--seed", "21", "-f", "json", "--workers", "2")
+    assert one.exit_code == two.exit_code == 0
+    assert one.stdout == two.stdout
+    assert json.loads(one.stdout)["provenance"]["trials"] == 2 * BLOCK_SIZE + 1000
+
+
+def test_a_different_seed_gives_different_counts():
+    a = run_json("-n", "4000", "--seed", "1", "--workers", "1")
+    b = run_json("-n", "4000", "--seed", "2", "--workers", "1")
+    assert [o["count"] for o in a["outcomes"]] != [o["count"] for o in b["outcomes"]]
+
+
+def widest_half_width(doc: dict) -> float:
+    """The widest 95% half-width among outcomes and P(decided by round r)."""
+    rows = doc["outcomes"] + doc["timing"]["rounds"]
+    return max((r["high"] - r["low"]) / 2 for r in rows)
+
+
+def test_precision_stops_at_the_first_block_where_every_interval_is_narrow_enough():
+    doc = run_json("--precision", "0.003", "--seed", "31", "--workers", "1")
+    prov = doc["provenance"]
+    assert prov["stopped_by"] == "precision"
+    assert prov["precision"] == 0.003
+    assert prov["trials"] % BLOCK_SIZE == 0 and prov["trials"] < 10_000_000
+    assert widest_half_width(doc) <= 0.003
+    # One block fewer was not yet precise enough: the run did not stop late.
+    earlier = run_json("-n", str(prov["trials"] - BLOCK_SIZE), "--seed", "31", "--workers", "1")
+    assert widest_half_width(earlier) > 0.003
+
+
+def test_a_loose_precision_stops_at_the_minimum_and_says_so():
+    result = invoke("run", MINIMAL, "--precision", "0.01", "--seed", "32", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "stopped when every interval half-width was at most 0.01" in result.stdout
+    doc = run_json("--precision", "0.01", "--seed", "32", "--workers", "1")
+    assert doc["provenance"]["stopped_by"] == "precision"
+    assert doc["provenance"]["trials"] == 2 * BLOCK_SIZE
+
+
+def test_trials_zero_is_a_usage_error():
+    result = invoke("run", MINIMAL, "--trials", "0")
+    assert result.exit_code == 2
+    assert "--trials" in result.stderr
+    assert result.stdout == ""
+
+
+def test_an_unknown_option_is_a_usage_error():
+    result = invoke("run", MINIMAL, "--trails", "10")
+    assert result.exit_code == 2
+    assert "No such option: --trails" in result.stderr
+
+
+def test_a_bad_set_is_a_usage_error():
+    result = invoke("run", MINIMAL, "--set", "objections.tur-alpha")
+    assert result.exit_code == 2
+    assert result.stderr == ("error: --set 'objections.tur-alpha': expected PATH=VALUE, "
+                             "e.g. decision.min_support=0.6\n")
+
+
+def test_an_internal_error_in_the_engine_exits_1_without_a_traceback(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("index out of step")
+
+    monkeypatch.setattr("nato_sim.runner.run_block", broken)
+    result = invoke("run", MINIMAL, "-n", "100", "--seed", "1", "--workers", "1")
+    assert result.exit_code == 1
+    assert result.stderr == ("internal error: RuntimeError: index out of step\n"
+                             "This is a bug in nato-sim. Set NATO_SIM_DEBUG=1 to see the "
+                             "traceback.\n")
+    assert "Traceback" not in result.output
+
+
+def test_ctrl_c_keeps_the_finished_blocks_and_exits_130(monkeypatch):
+    from nato_sim import runner
+
+    real = runner.run_block
+    calls = []
+
+    def interrupted_later(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("nato_sim.runner.run_block", interrupted_later)
+    result = invoke("run", MINIMAL, "-n", str(3 * BLOCK_SIZE), "--seed", "3", "-f", "json",
+                    "--workers", "1")
+    assert result.exit_code == 130
+    doc = json.loads(result.stdout)
+    assert doc["provenance"]["stopped_by"] == "interrupted"
+    assert doc["provenance"]["trials"] == BLOCK_SIZE
+    assert result.stderr == (f"interrupted after {BLOCK_SIZE:,} trials; the figures above are "
+                             "partial\n")
+
+
+def run_module(*args: str) -> subprocess.CompletedProcess:
+    """`python -m nato_sim ARGS` in a fresh process."""
+    return subprocess.run([sys.executable, "-m", "nato_sim", *args], capture_output=True,
+                          text=True, env={"COLUMNS": "100", "NO_COLOR": "1", "PATH": ""},
+                          timeout=120, check=False)
+
+
+def test_python_dash_m_shows_help():
+    result = run_module("--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Usage: nato-sim [OPTIONS] COMMAND [ARGS]...")
+    assert "run" in result.stdout and "validate" in result.stdout
+
+
+def test_real_process_exit_codes_for_invalid_input_and_usage():
+    bad = DATA / "invalid" / "probability-nan.yaml"
+    invalid = run_module("run", str(bad))
+    assert invalid.returncode == 3
+    assert invalid.stderr.startswith("error: 1 problem found:\n")
+    assert "Traceback" not in invalid.stderr
+    usage = run_module("run", MINIMAL, "--trials", "-5")
+    assert usage.returncode == 2
+    assert "Traceback" not in usage.stderr
