@@ -7,6 +7,7 @@ the working set, so later rounds cost only what is still open.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -48,19 +49,38 @@ class Counts:
 class _Draws:
     """The block's generator, counting the random numbers it hands out."""
 
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: np.random.Generator, n_block: int,
+                 param_rng: Callable[[int], np.random.Generator] | None) -> None:
         self.rng = rng
+        self.n_block = n_block
+        self.param_rng = param_rng
+        self.next_param = 0  # position of the next parameter in the fixed draw order
         self.count = 0
 
     def uniform(self, shape: tuple[int, ...]) -> np.ndarray:
         self.count += int(np.prod(shape))
         return self.rng.random(shape)
 
+    def aligned(self, width: int, trial: np.ndarray) -> np.ndarray:
+        """(open trials, width) uniforms, drawn for every trial of the block.
+
+        Drawing for finished trials too keeps trial t of round r on the same random number
+        in every scenario run with the same seed (common random numbers), so a variant
+        differs from its baseline only where its parameters make it differ.
+        """
+        block = self.uniform((self.n_block, width))
+        return block if len(trial) == self.n_block else block[trial]
+
     def param(self, param: Param, n: int) -> np.ndarray | float:
-        value = param.draw(n, self.rng)
-        if not np.isscalar(value):
-            self.count += n
-        return value
+        position = self.next_param
+        self.next_param += 1
+        if param.is_const:
+            return param.draw(n, self.rng)  # no random numbers
+        # A stream of its own per parameter: changing one parameter's distribution in a
+        # variant leaves every other draw of the block where it was.
+        rng = self.param_rng(position) if self.param_rng is not None else self.rng
+        self.count += n
+        return param.draw(n, rng)
 
     def params(self, params: tuple[Param, ...], n: int) -> np.ndarray:
         """(len,) when all are constant, else (n, len)."""
@@ -107,17 +127,16 @@ class _Block:
                                        (n, len(cs.pair_member))).copy()
 
         self.withdraw = withdraw                                 # (C,) or (n, C)
+        # Decided once per block, so that whether a round draws never depends on the state.
+        self.may_withdraw = bool(np.any(withdraw > 0))
         self.lift = lift[..., cs.unit_rule]                      # (L,) or (n, L)
-        unit_chance = chance[..., cs.unit_rule]
-        needs_draw = ~np.all(np.broadcast_to(unit_chance, (n, n_units)) == 1.0, axis=0)
-        self.standing = np.ones((n, n_units), dtype=bool)
-        if needs_draw.any():
-            cols = np.flatnonzero(needs_draw)
-            chance_cols = unit_chance[..., cols]
-            self.standing[:, cols] = draws.uniform((n, len(cols))) < chance_cols
+        # One draw per unit even where chance is 1, so a variant that changes a chance
+        # keeps every other draw of the block where it was.
+        self.standing = draws.uniform((n, n_units)) < chance[..., cs.unit_rule]
         self.raised = self.standing_rules()
         self.cleared_round = np.zeros((n, n_rules), dtype=np.int64)
         self.withdrawn = np.zeros((n, n_cands), dtype=bool)
+        self.trial = np.arange(n)  # position of each open trial in the block
 
     def standing_pairs(self) -> np.ndarray:
         """(n, U) whether each member-candidate pair has a standing objection."""
@@ -129,7 +148,8 @@ class _Block:
 
     def keep(self, rows: np.ndarray) -> None:
         """Drop the trials that have ended."""
-        for name in ("base", "contrib", "standing", "raised", "cleared_round", "withdrawn"):
+        for name in ("base", "contrib", "standing", "raised", "cleared_round", "withdrawn",
+                     "trial"):
             setattr(self, name, getattr(self, name)[rows])
         for name in ("withdraw", "lift"):
             value = getattr(self, name)
@@ -148,18 +168,22 @@ def _incidence(groups: tuple[tuple[int, ...], ...], width: int) -> np.ndarray:
     return matrix
 
 
-def run_block(cs: Compiled, n: int, rng: np.random.Generator) -> Counts:
+def run_block(cs: Compiled, n: int, rng: np.random.Generator,
+              param_rng: Callable[[int], np.random.Generator] | None = None) -> Counts:
     """Simulate `n` trials of the scenario and return their counts.
 
     Args:
         cs: the compiled scenario.
         n: number of trials.
-        rng: the generator all random numbers come from.
+        rng: the generator of the process: objections raised and lifted, withdrawals,
+            ties, extensions.
+        param_rng: the generator of uncertain parameter number j (in the fixed draw order),
+            given j; None draws the parameters from `rng` too.
 
     Returns:
         The block's integer counts.
     """
-    draws = _Draws(rng)
+    draws = _Draws(rng, n, param_rng)
     n_cands, rounds = len(cs.candidate_ids), cs.rounds
     n_rules = len(cs.rule_ids)
     unit_pair = _incidence(cs.unit_pairs, len(cs.pair_member))
@@ -237,7 +261,7 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator) -> Counts:
         if cs.extend:
             chance = state.extend_chance
             if isinstance(chance, np.ndarray) or chance < 1.0:
-                extended = int((draws.uniform((n_open,)) < chance).sum())
+                extended = int((draws.aligned(1, state.trial)[:, 0] < chance).sum())
             else:
                 extended = n_open
         else:
@@ -266,6 +290,7 @@ def _lift_by_pressure(state, cs, r, active, backing, unit_cand, unit_cands, afte
     """Step a: standing objections to active candidates lift with the bandwagon hazard."""
     if not state.standing.shape[1]:
         return
+    uniforms = draws.aligned(state.standing.shape[1], state.trial)
     if unit_cand is not None:
         unit_active = active[:, unit_cand]
         pressure = backing[:, unit_cand]
@@ -281,19 +306,19 @@ def _lift_by_pressure(state, cs, r, active, backing, unit_cand, unit_cands, afte
     if isinstance(bandwagon, np.ndarray):
         bandwagon = bandwagon[:, None]
     hazard = 1.0 - (1.0 - state.lift) ** (1.0 + bandwagon * pressure)
-    state.standing &= ~(can_lift & (draws.uniform(can_lift.shape) < hazard))
+    state.standing &= ~(can_lift & (uniforms < hazard))
 
 
 def _withdraw(state, active, backing, draws):
     """Step b: candidates behind the front-runner withdraw with their probability."""
     withdraw = state.withdraw
-    if not np.any(withdraw > 0):
+    if not state.may_withdraw:
         return
+    uniforms = draws.aligned(withdraw.shape[-1], state.trial)
     masked = np.where(active, backing, -np.inf)
     front = masked >= masked.max(axis=1, keepdims=True) - TOLERANCE
     may = active & ~front & (withdraw > 0)
-    if may.any():
-        state.withdrawn |= may & (draws.uniform(may.shape) < withdraw)
+    state.withdrawn |= may & (uniforms < withdraw)
 
 
 def _apply_until(state, cs, r, until_rules, units_of_rule):

@@ -2,7 +2,10 @@
 
 Block ``i`` always draws from ``SeedSequence(entropy, spawn_key=(i,))`` through PCG64DXSM
 and always holds the same number of trials, so the summed counts do not depend on how
-many workers ran the blocks or in which order they finished.
+many workers ran the blocks or in which order they finished. Within the block, the process
+(objections, lifts, withdrawals) draws from its child ``(i, 0)`` and uncertain parameter j
+from the child ``(i, 1, j)``: a variant that changes one parameter then keeps every other
+random number where it was, which makes comparisons on common random numbers sharp.
 """
 
 from __future__ import annotations
@@ -59,10 +62,26 @@ def seed_sequence(rng: int | np.random.SeedSequence | np.random.Generator | None
                      f"got {rng!r}")
 
 
-def block_generator(root: np.random.SeedSequence, index: int) -> np.random.Generator:
-    """The generator of block `index`, independent of every other block."""
-    seq = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, index))
+def _generator(root: np.random.SeedSequence, *key: int) -> np.random.Generator:
+    seq = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, *key))
     return np.random.Generator(np.random.PCG64DXSM(seq))
+
+
+def block_generator(root: np.random.SeedSequence, index: int) -> np.random.Generator:
+    """The process stream of block `index`: the child (index, 0) of the block's sequence."""
+    return _generator(root, index, 0)
+
+
+def parameter_generators(root: np.random.SeedSequence, index: int):
+    """For block `index`, the stream of uncertain parameter j: the child (index, 1, j)."""
+    return lambda position: _generator(root, index, 1, position)
+
+
+def run_seeded_block(compiled: Compiled, n: int, root: np.random.SeedSequence,
+                     index: int) -> Counts:
+    """Run block `index` of a seeded run: the same counts whichever process runs it."""
+    return run_block(compiled, n, block_generator(root, index),
+                     parameter_generators(root, index))
 
 
 def block_trials(index: int, trials: int | None, block_size: int) -> int:
@@ -84,7 +103,7 @@ def _worker_init(compiled: Compiled) -> None:
 
 def _worker_block(root: np.random.SeedSequence, index: int, n: int) -> Counts:
     assert _WORKER_SCENARIO is not None
-    return run_block(_WORKER_SCENARIO, n, block_generator(root, index))
+    return run_seeded_block(_WORKER_SCENARIO, n, root, index)
 
 
 def default_workers() -> int:
@@ -120,7 +139,7 @@ def iter_blocks(scenario: Scenario | Compiled, trials: int | None, rng=None, *,
         index = 0
         while n_blocks is None or index < n_blocks:
             n = block_trials(index, trials, block_size)
-            yield Block(index, n, run_block(compiled, n, block_generator(root, index)))
+            yield Block(index, n, run_seeded_block(compiled, n, root, index))
             index += 1
         return
     yield from _parallel_blocks(compiled, root, trials, n_blocks, workers, block_size)

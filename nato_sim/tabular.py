@@ -118,13 +118,13 @@ def comparison_html(comparison: Comparison) -> str:
 
 def explanation_html(explanation: Explanation) -> str:
     """The veto-impact table: one row per objection rule, most impact first."""
-    rows = [(r.rule, f"{', '.join(r.members)} → {', '.join(r.candidates)}", r.action,
+    rows = [(r.rule, f"{', '.join(r.members)} → {', '.join(r.candidates)}",
              r.candidate, f"{_pct(r.candidate_change.baseline)} → "
              f"{_pct(r.candidate_change.variant)}", _pp(r.candidate_change.difference),
              _pp(r.winner_change.difference), f"{r.round_change.difference:+.2f}",
              _pct(r.sole_blocker), _pct(r.impact))
             for r in explanation.rules]
-    return html_table(("rule", "objection", "action", "candidate", "P(candidate)", "change",
+    return html_table(("rule", "objection", "candidate", "P(candidate)", "change",
                        f"change P({explanation.winner})", "change exp. round",
                        "sole blocker", "impact"), rows,
                       f"Veto impact in {explanation.provenance['baseline']['scenario']}",

@@ -257,8 +257,8 @@ def test_ctrl_c_keeps_the_finished_blocks_and_exits_130(monkeypatch):
     doc = json.loads(result.stdout)
     assert doc["provenance"]["stopped_by"] == "interrupted"
     assert doc["provenance"]["trials"] == BLOCK_SIZE
-    assert result.stderr == (f"interrupted after {BLOCK_SIZE:,} trials; the figures above are "
-                             "partial\n")
+    assert result.stderr == (f"interrupted after {BLOCK_SIZE:,} trials; the results are "
+                             "partial (marked as such)\n")
 
 
 def run_module(*args: str) -> subprocess.CompletedProcess:

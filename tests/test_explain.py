@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import nato_sim
-from nato_sim.analysis.explain import REMOVED, ZERO_CHANCE, without_rule
+from nato_sim.analysis.explain import without_rule
 from nato_sim.cli import app
 from nato_sim.loader import load, scenario_hash
 
@@ -34,7 +34,7 @@ def one():
 
 def test_removing_the_hard_veto_moves_the_candidate_to_its_exact_probability(one):
     deu = next(r for r in one.rules if r.rule == "deu-alpha")
-    assert deu.action == REMOVED and deu.candidate == "alpha"
+    assert deu.candidate == "alpha"
     assert within(deu.candidate_change.baseline, 0.5 * SOFT_LIFTED)
     assert within(deu.candidate_change.variant, SOFT_LIFTED)
     assert deu.candidate_change.distinguishable
@@ -69,14 +69,14 @@ def test_pivotal_members_match_the_closed_form(one):
     assert deu.sole_blocker == rows["DEU"].sole_blocker_trials
 
 
-def test_a_rule_others_wait_on_gets_chance_zero_instead_of_removal():
+def test_a_rule_is_taken_away_by_setting_its_chance_to_zero():
     scenario = load(CHAINED)
-    variant, action = without_rule(scenario, 0)
-    assert action == ZERO_CHANCE and len(variant.objections) == 2
-    assert variant.objections[0].chance == 0.0
-    variant, action = without_rule(scenario, 1)
-    assert action == REMOVED and [r.id for r in variant.objections] == ["tur-alpha"]
-    assert scenario_hash(variant) != scenario_hash(scenario)
+    for index in (0, 1):
+        variant = without_rule(scenario, index)
+        assert len(variant.objections) == 2
+        assert variant.objections[index].chance == 0.0
+        assert variant.objections[1 - index] == scenario.objections[1 - index]
+        assert scenario_hash(variant) != scenario_hash(scenario)
 
 
 def test_chained_vetoes_resolve_exactly():
@@ -84,10 +84,10 @@ def test_chained_vetoes_resolve_exactly():
     # always wins, in round 2. Without Germany's rule Türkiye's hard veto still blocks.
     result = nato_sim.explain(CHAINED, trials=500, rng=1)
     tur, deu = result.rules
-    assert (tur.rule, tur.action) == ("tur-alpha", ZERO_CHANCE)
+    assert tur.rule == "tur-alpha"
     assert (tur.candidate_change.baseline, tur.candidate_change.variant) == (0.0, 1.0)
     assert (tur.round_change.baseline, tur.round_change.variant) == (6.0, 2.0)
-    assert (deu.rule, deu.action, deu.candidate_change.variant) == ("deu-alpha", REMOVED, 0.0)
+    assert (deu.rule, deu.candidate_change.variant) == ("deu-alpha", 0.0)
     assert deu.impact == 0.0
     assert all(p.sole_blocker == 0.0 and p.still_objecting == 1.0 for p in result.pivotal)
 
@@ -118,10 +118,10 @@ def test_cli_json_and_csv():
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.stdout)
     assert data["provenance"]["seed"] == 2 and data["winner"] == "extension"
-    assert [r["action"] for r in data["rules"]] == [ZERO_CHANCE, REMOVED]
+    assert [r["rule"] for r in data["rules"]] == ["tur-alpha", "deu-alpha"]
     assert {p["member"] for p in data["pivotal"]} == {"TUR", "DEU"}
     as_csv = CliRunner().invoke(app, ["explain", CHAINED, "-n", "300", "-s", "2", "-w", "1",
                                       "-f", "csv"], env=ENV)
     header, *rows = as_csv.stdout.strip().splitlines()
-    assert header.startswith("rule,members,candidates,action,impact")
-    assert len(rows) == 2 and rows[0].startswith("tur-alpha,TUR,alpha,chance set to 0,1.0")
+    assert header.startswith("rule,members,candidates,impact")
+    assert len(rows) == 2 and rows[0].startswith("tur-alpha,TUR,alpha,1.0")

@@ -2,9 +2,10 @@
 
 The baseline runs once; then, for each rule in turn, a variant without that rule runs with
 the same seed and block size (common random numbers, see :mod:`nato_sim.analysis.compare`
-for the intervals). A rule that another rule's ``until: {lifted: ...}`` refers to cannot be
-deleted without making the scenario invalid; following the model, its ``chance`` is set to
-0 instead, which also counts as "lifted" for the rules waiting on it.
+for the intervals). A rule is taken away by setting its ``chance`` to 0: it is then never
+raised, which is the same as deleting it, counts as "lifted" for any rule whose ``until``
+waits on it (deleting such a rule would make the scenario invalid), and keeps every other
+random number of the run where it was, so the comparison with the baseline is sharp.
 
 For each rule the table gives the change in the probability of its most affected
 candidate, the change for the baseline's most likely outcome (the "winner"), and the
@@ -37,11 +38,7 @@ from nato_sim.compiled import rule_label
 from nato_sim.loader import with_overrides
 from nato_sim.results import SCHEMA_VERSION, Results
 from nato_sim.runner import seed_sequence
-from nato_sim.schema import LiftedCondition, Scenario
-
-REMOVED = "removed"
-ZERO_CHANCE = "chance set to 0"
-
+from nato_sim.schema import Scenario
 
 @dataclass(frozen=True)
 class RuleImpact:
@@ -50,7 +47,6 @@ class RuleImpact:
     rule: str
     members: tuple[str, ...]
     candidates: tuple[str, ...]
-    action: str
     candidate: str
     impact: float
     sole_blocker: float
@@ -94,7 +90,7 @@ class Explanation:
             return {**asdict(row), "distinguishable": row.distinguishable}
 
         rules = [{"rule": r.rule, "members": list(r.members), "candidates": list(r.candidates),
-                  "action": r.action, "impact": r.impact, "sole_blocker": r.sole_blocker,
+                  "impact": r.impact, "sole_blocker": r.sole_blocker,
                   "candidate": r.candidate, "candidate_change": diff(r.candidate_change),
                   "winner_change": diff(r.winner_change), "round_change": diff(r.round_change),
                   "variant_hash": r.variant_hash, "changes": [diff(c) for c in r.changes]}
@@ -111,7 +107,7 @@ class Explanation:
         rows = []
         for r in self.rules:
             row: dict[str, Any] = {"rule": r.rule, "members": " ".join(r.members),
-                                   "candidates": " ".join(r.candidates), "action": r.action,
+                                   "candidates": " ".join(r.candidates),
                                    "impact": r.impact, "sole_blocker": r.sole_blocker,
                                    "candidate": r.candidate}
             for name, change in (("candidate", r.candidate_change),
@@ -142,15 +138,9 @@ class Explanation:
         return explanation_figure(self)
 
 
-def without_rule(scenario: Scenario, index: int) -> tuple[Scenario, str]:
-    """The scenario without objection rule `index`, and what was done to it."""
-    rule = scenario.objections[index]
-    waited_on = {cond.lifted for other in scenario.objections for cond in other.until
-                 if isinstance(cond, LiftedCondition)}
-    if rule.id is not None and rule.id in waited_on:
-        return with_overrides(scenario, [f"objections.{index}.chance=0"]), ZERO_CHANCE
-    kept = [r for k, r in enumerate(scenario.objections) if k != index]
-    return scenario.model_copy(update={"objections": kept}), REMOVED
+def without_rule(scenario: Scenario, index: int) -> Scenario:
+    """The scenario with objection rule `index` taken away (never raised)."""
+    return with_overrides(scenario, [f"objections.{index}.chance=0"])
 
 
 def explain(scenario: Scenario | str | Path, overrides: Sequence[str] = (), *,
@@ -182,10 +172,10 @@ def explain(scenario: Scenario | str | Path, overrides: Sequence[str] = (), *,
     winner = max(results.outcomes, key=lambda o: o.probability).outcome
     impacts = []
     for k, rule in enumerate(base.objections):
-        variant, action = without_rule(base, k)
+        variant = without_rule(base, k)
         arm = run_arm(variant, trials, root, block_size=size, workers=workers)
         rows, _ = paired_rows(base_arm, arm)
-        impacts.append(_impact(rule_label(k, rule.id), k, action, rows, winner, results,
+        impacts.append(_impact(rule_label(k, rule.id), k, rows, winner, results,
                                arm.results.provenance["scenario_hash"]))
     impacts.sort(key=lambda r: (-r.impact, -abs(r.winner_change.difference)))
     provenance = {k: results.provenance[k] for k in (
@@ -197,7 +187,7 @@ def explain(scenario: Scenario | str | Path, overrides: Sequence[str] = (), *,
     return Explanation(impacts, pivotal_members(results), winner, results, provenance)
 
 
-def _impact(label: str, k: int, action: str, rows: list[DiffRow], winner: str,
+def _impact(label: str, k: int, rows: list[DiffRow], winner: str,
             results: Results, variant_hash: str) -> RuleImpact:
     """Summarise one rule's paired comparison."""
     compiled = results.compiled
@@ -214,7 +204,7 @@ def _impact(label: str, k: int, action: str, rows: list[DiffRow], winner: str,
         candidate_row = DiffRow("outcome", "", "", 0.0, 0.0, 0.0, 0.0, 0.0)
     sole = float(results.counts.pivotal[pairs].sum() / results.trials) if pairs else 0.0
     return RuleImpact(
-        rule=label, members=members, candidates=cands, action=action,
+        rule=label, members=members, candidates=cands,
         candidate=candidate_row.key,
         impact=0.5 * sum(abs(r.difference) for r in outcome_rows.values()),
         sole_blocker=sole, candidate_change=candidate_row,

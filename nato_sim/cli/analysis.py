@@ -121,18 +121,13 @@ def explanation_view(explanation: Explanation, replay: str) -> Group:
                           ("change exp. round", "right"), ("sole blocker", "right"),
                           ("impact", "right")):
         table.add_column(name, justify=justify)
-    notes = []
     for r in explanation.rules:
         cand, win, rnd = r.candidate_change, r.winner_change, r.round_change
-        label = r.rule + (" †" if r.action != "removed" else "")
-        table.add_row(label, f"{' '.join(r.members)} → {r.candidate or '–'}",
+        table.add_row(r.rule, f"{' '.join(r.members)} → {r.candidate or '–'}",
                       f"{pct(cand.baseline)} → {pct(cand.variant)}",
                       f"{100 * cand.difference:+.1f} pp{_mark(cand)}",
                       f"{100 * win.difference:+.1f} pp{_mark(win)}",
                       f"{rnd.difference:+.2f}{_mark(rnd)}", pct(r.sole_blocker), pct(r.impact))
-        if r.action != "removed":
-            notes.append(f"† {r.rule}: another rule waits on it, so its chance was set to 0 "
-                         "instead of removing it")
     if not explanation.rules:
         table.add_row("(the scenario has no objection rules)", *[""] * 7)
     pivotal = Table(title="Pivotal members: the last one blocking a candidate who lost",
@@ -143,8 +138,9 @@ def explanation_view(explanation: Explanation, replay: str) -> Group:
         pivotal.add_row(p.member, p.candidate, pct(p.still_objecting), pct(p.sole_blocker),
                         pct(p.sole_blocker_trials))
     prov = explanation.provenance
-    notes += [
+    notes = [
         "* distinguishable from noise (the interval of the change excludes 0)",
+        "a rule is taken away by setting its chance to 0 (never raised)",
         "change exp. round: mean decision round, undecided trials counted at R + 1",
         "sole blocker: share of trials in which a member of the rule was the only one still "
         "objecting when its candidate lost",

@@ -128,6 +128,6 @@ def run(
         print_results(results, recorder)
         emit(recorder.export_text(), output)
     if results.partial:
-        typer.echo(f"interrupted after {results.trials:,} trials; the figures above are "
-                   "partial", err=True)
+        typer.echo(f"interrupted after {results.trials:,} trials; the results are "
+                   "partial (marked as such)", err=True)
         raise typer.Exit(EXIT_INTERRUPTED)

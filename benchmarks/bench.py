@@ -1,0 +1,147 @@
+"""Engine benchmark: throughput, reference speed-up, random-number floor, memory, linearity.
+
+Run from the project root::
+
+    python benchmarks/bench.py [--quick] [--workers N]
+
+Targets: at least 300x faster than the per-trial reference; within 3x of the time it takes
+just to draw the engine's random numbers; 10 million trials under 300 MB peak resident memory;
+cost per trial constant as the number of trials grows. Every ratio is measured in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from reference import reference_counts  # noqa: E402
+
+from nato_sim.bundled import bundled_scenarios  # noqa: E402
+from nato_sim.compiled import compile_scenario  # noqa: E402
+from nato_sim.engine import Counts  # noqa: E402
+from nato_sim.loader import load  # noqa: E402
+from nato_sim.runner import BLOCK_SIZE, iter_blocks  # noqa: E402
+
+SPEEDUP_TARGET = 300.0
+FLOOR_TARGET = 3.0
+MEMORY_TARGET_MB = 300.0
+LINEARITY_TARGET = 1.25  # per-trial cost at 4M over per-trial cost at 1M
+
+
+def run_engine(scenario, trials: int, workers: int = 1, seed: int = 1) -> tuple[float, Counts]:
+    """Seconds to run `trials` trials, and the summed counts."""
+    compiled = compile_scenario(scenario)
+    total = Counts.zeros(compiled)
+    start = time.perf_counter()
+    for block in iter_blocks(compiled, trials, rng=seed, workers=workers):
+        total = total + block.counts
+    return time.perf_counter() - start, total
+
+
+def rng_floor(uniforms: int, trials: int) -> float:
+    """Seconds to draw `uniforms` doubles in chunks the size the engine's blocks draw."""
+    n_blocks = -(-trials // BLOCK_SIZE)
+    per_block = max(1, uniforms // n_blocks)
+    gen = np.random.Generator(np.random.PCG64DXSM(1))
+    start = time.perf_counter()
+    for _ in range(n_blocks):
+        gen.random(per_block)
+    return time.perf_counter() - start
+
+
+def peak_memory(name: str, trials: int) -> tuple[float, float]:
+    """Peak resident MB and seconds of a fresh process that runs `trials` trials."""
+    code = (
+        "import json, resource, sys, time\n"
+        "from nato_sim.loader import load\n"
+        "from nato_sim.runner import simulate\n"
+        f"s = load({name!r}); t = time.perf_counter()\n"
+        f"simulate(s, trials={trials}, rng=1, workers=1)\n"
+        "t = time.perf_counter() - t\n"
+        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(json.dumps([rss / (1 << 20 if sys.platform == 'darwin' else 1 << 10), t]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    rss, seconds = json.loads(out.stdout.strip().splitlines()[-1])
+    return rss, seconds
+
+
+def verdict(ok: bool) -> str:
+    """PASS or FAIL."""
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> int:
+    """Run the benchmark and print its tables; exit status 1 if a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer trials, rougher figures")
+    parser.add_argument("--workers", type=int, default=2, help="workers for the info row")
+    args = parser.parse_args()
+    engine_trials = 200_000 if args.quick else 2_000_000
+    reference_trials = 500 if args.quick else 3_000
+    big = 1_000_000 if args.quick else 10_000_000
+    linear = [250_000, 500_000, 1_000_000] if args.quick else [1_000_000, 2_000_000, 4_000_000]
+
+    names = sorted(bundled_scenarios()) or [str(ROOT / "tests" / "data" / "minimal.yaml")]
+    failures = 0
+    print(f"numpy {np.__version__}, block size {BLOCK_SIZE}, engine trials {engine_trials:,}, "
+          f"reference trials {reference_trials:,}\n")
+    head = (f"{'scenario':<22}{'trials/s':>12}{'ref trials/s':>14}{'speed-up':>10}"
+            f"{'':>6}{'uniforms/trial':>16}{'vs floor':>10}{'':>6}"
+            f"{f'{args.workers} workers/s':>14}")
+    print(head)
+    print("-" * len(head))
+    sizes = {}
+    for name in names:
+        scenario = load(name)
+        compiled = compile_scenario(scenario)
+        sizes[name] = len(compiled.member_ids) * len(compiled.candidate_ids)
+        seconds, counts = run_engine(scenario, engine_trials)
+        rate = engine_trials / seconds
+        start = time.perf_counter()
+        reference_counts(scenario, reference_trials, np.random.default_rng(1))
+        ref_rate = reference_trials / (time.perf_counter() - start)
+        speedup = rate / ref_rate
+        floor = seconds / rng_floor(counts.uniforms, engine_trials)
+        par_seconds, _ = run_engine(scenario, engine_trials, workers=args.workers)
+        ok_speed, ok_floor = speedup >= SPEEDUP_TARGET, floor <= FLOOR_TARGET
+        failures += (not ok_speed) + (not ok_floor)
+        label = Path(name).stem if name.endswith(".yaml") else name
+        print(f"{label:<22}{rate:>12,.0f}{ref_rate:>14,.0f}{speedup:>9,.0f}x"
+              f"{verdict(ok_speed):>6}{counts.uniforms / engine_trials:>16.1f}"
+              f"{floor:>9.2f}x{verdict(ok_floor):>6}{engine_trials / par_seconds:>14,.0f}")
+
+    largest = "nato-2024" if "nato-2024" in sizes else max(sizes, key=sizes.get)
+    print(f"\nScale: {largest}")
+    rss, seconds = peak_memory(largest, big)
+    ok_memory = rss <= MEMORY_TARGET_MB
+    failures += not ok_memory
+    print(f"  {big:,} trials: {seconds:.1f} s, peak RSS {rss:.0f} MB "
+          f"(target < {MEMORY_TARGET_MB:.0f} MB) {verdict(ok_memory)}")
+    scenario = load(largest)
+    per_trial = []
+    for trials in linear:
+        seconds, _ = run_engine(scenario, trials)
+        per_trial.append(seconds / trials)
+        print(f"  {trials:>10,} trials: {seconds:6.2f} s, {seconds / trials * 1e9:6.0f} ns/trial")
+    ratio = per_trial[-1] / per_trial[0]
+    ok_linear = ratio <= LINEARITY_TARGET
+    failures += not ok_linear
+    print(f"  per-trial cost {linear[-1]:,} / {linear[0]:,}: {ratio:.2f} "
+          f"(target <= {LINEARITY_TARGET}) {verdict(ok_linear)}")
+    print(f"\n{'all targets met' if not failures else f'{failures} target(s) missed'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
