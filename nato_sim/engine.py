@@ -1,14 +1,16 @@
 """The Monte Carlo engine: one block of trials of the consultation model (docs/model.md).
 
 Pure numpy: a compiled scenario, a trial count and a generator in; integer counts out.
-Every trial of the block advances in lock-step, one round at a time; trials that end leave
-the working set, so later rounds cost only what is still open.
+Every trial of the block advances in lock-step, one round at a time. Trials that end are
+frozen and tallied; the working set is compacted whenever a quarter of it has ended, so later
+rounds cost about what is still open.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from functools import reduce
 
 import numpy as np
 
@@ -17,6 +19,10 @@ from nato_sim.compiled import Compiled, Param
 # Backings are float sums of shares, and equal backings reached by different sums can differ in
 # the last bits; values closer than this count as equal, for ties and for `min_support`.
 TOLERANCE = 1e-9
+
+# Compact the working set once fewer than this share of its rows are still open: copying
+# every array each round would cost more than carrying a few finished rows along.
+COMPACT_BELOW = 0.75
 
 
 @dataclass
@@ -62,14 +68,14 @@ class _Draws:
         return self.rng.random(shape)
 
     def aligned(self, width: int, trial: np.ndarray) -> np.ndarray:
-        """(open trials, width) uniforms, drawn for every trial of the block.
+        """(rows, width) uniforms for the given rows, drawn for every trial of the block.
 
         Drawing for finished trials too keeps trial t of round r on the same random number
         in every scenario run with the same seed (common random numbers), so a variant
         differs from its baseline only where its parameters make it differ.
         """
         block = self.uniform((self.n_block, width))
-        return block if len(trial) == self.n_block else block[trial]
+        return block if len(trial) == self.n_block else np.take(block, trial, axis=0)
 
     def param(self, param: Param, n: int) -> np.ndarray | float:
         position = self.next_param
@@ -87,16 +93,83 @@ class _Draws:
         values = [self.param(p, n) for p in params]
         if all(np.isscalar(v) for v in values):
             return np.array(values, dtype=float)
-        return np.column_stack([np.broadcast_to(v, (n,)) for v in values])
+        # Filled row by row and transposed: many times faster than stacking columns.
+        table = np.empty((len(values), n))
+        for row, value in enumerate(values):
+            table[row] = value
+        return table.T
+
+
+# numpy reduces tall, narrow arrays along their short axis slowly; a loop over the few
+# columns is many times faster on the shapes the engine works with.
+def _row_any(x: np.ndarray) -> np.ndarray:
+    """Row-wise any of an (n, k) boolean array."""
+    if x.shape[1] == 0:
+        return np.zeros(len(x), dtype=bool)
+    return reduce(np.logical_or, (x[:, j] for j in range(x.shape[1])))
+
+
+def _row_max(x: np.ndarray) -> np.ndarray:
+    """Row-wise maximum of an (n, k) array, k >= 1."""
+    return reduce(np.maximum, (x[:, j] for j in range(x.shape[1])))
+
+
+def _column_counts(x: np.ndarray) -> np.ndarray:
+    """Number of True values in each column of an (n, k) boolean array."""
+    return np.array([np.count_nonzero(x[:, j]) for j in range(x.shape[1])], dtype=np.int64)
+
+
+class _Layout:
+    """How units, pairs, rules and candidates relate, as arrays, with shortcuts when trivial."""
+
+    def __init__(self, cs: Compiled) -> None:
+        n_pairs, n_units, n_rules = len(cs.pair_member), len(cs.unit_rule), len(cs.rule_ids)
+        n_cands = len(cs.candidate_ids)
+        # Usually each unit is one pair and each rule one unit, in the same order: then the
+        # standing units *are* the standing pairs and rules, and no product is needed.
+        self.units_are_pairs = cs.unit_pairs == tuple((u,) for u in range(n_pairs))
+        self.units_are_rules = cs.unit_rule.tolist() == list(range(n_rules))
+        self.unit_pair = _incidence(cs.unit_pairs, n_pairs).astype(float)
+        self.unit_rule = _incidence(tuple((int(k),) for k in cs.unit_rule), n_rules
+                                    ).astype(float)
+        self.pair_cand = _incidence(tuple((int(c),) for c in cs.pair_candidate), n_cands
+                                    ).astype(float)
+        self.pair_candidate = cs.pair_candidate
+        # Pressure on a bloc that blocks several candidates is the highest backing among them.
+        self.unit_cands = [list(c) for c in cs.unit_candidates]
+        single = all(len(c) == 1 for c in self.unit_cands)
+        self.unit_cand = (np.array([c[0] for c in self.unit_cands], dtype=np.intp)
+                          if single else None)
+        self.after = cs.rule_after[cs.unit_rule] if n_rules else np.zeros(0, dtype=np.int64)
+        # A unit whose lift is the constant 0 never lifts under pressure: no hazard needed.
+        self.soft = np.array([not (cs.rule_lift[k].is_const and cs.rule_lift[k].a == 0)
+                              for k in cs.unit_rule], dtype=bool)
+        self.until_rules = [k for k in range(n_rules) if cs.rule_until[k]]
+        self.units_of_rule = [np.flatnonzero(cs.unit_rule == k) for k in range(n_rules)]
+        self.n_units = n_units
+
+    def pairs(self, standing: np.ndarray) -> np.ndarray:
+        """(n, U) whether each member-candidate pair has a standing objection."""
+        if self.units_are_pairs:
+            return standing
+        return (standing @ self.unit_pair) > 0
+
+    def rules(self, standing: np.ndarray) -> np.ndarray:
+        """(n, K) whether any objection of each rule stands."""
+        if self.units_are_rules:
+            return standing
+        return (standing @ self.unit_rule) > 0
 
 
 class _Block:
-    """The working set of one block: per-trial state of the trials still open."""
+    """The working set of one block: per-trial state, one row per trial not yet dropped."""
 
-    def __init__(self, cs: Compiled, n: int, draws: _Draws, unit_pair: np.ndarray,
-                 unit_rule: np.ndarray) -> None:
-        self.unit_pair = unit_pair  # (L, U) which pairs each unit covers
-        self.unit_rule = unit_rule  # (L, K) which rule each unit belongs to
+    ROW_ARRAYS = ("base", "contrib", "standing", "raised", "cleared_round", "withdrawn",
+                  "trial", "open", "winner")
+    TABLES = ("withdraw", "log_keep")                            # (C,) / (L,) or one row each
+    SCALARS = ("min_support", "bandwagon", "extend_chance")     # a float or one per row
+
+    def __init__(self, cs: Compiled, n: int, draws: _Draws, layout: _Layout) -> None:
         n_units, n_rules = len(cs.unit_rule), len(cs.rule_ids)
         n_cands = len(cs.candidate_ids)
 
@@ -112,53 +185,52 @@ class _Block:
 
         total = weights.sum(axis=-1, keepdims=True)
         share = weights / total                                  # (M,) or (n, M)
-        # s(m, c) for every member and candidate: support[..., index] is (M, C) or (n, M, C);
-        # only the per-candidate sums and the objecting pairs are kept.
-        base = np.empty((n, n_cands)) if (share.ndim == 2 or support.ndim == 2) else None
-        if base is None:
-            base = np.broadcast_to((share[:, None] * support[cs.support_index]).sum(0),
-                                   (n, n_cands)).copy()
-        else:
+        # B_c without objections, sum_m share_m * s(m, c): support entries are shared by many
+        # members, so sum the shares per entry and candidate first when weights are fixed.
+        if share.ndim == 1:
+            entry_share = np.zeros((len(cs.support_params), n_cands))
             for c in range(n_cands):
-                base[:, c] = (share * support[..., cs.support_index[:, c]]).sum(axis=-1)
-        self.base = base
+                np.add.at(entry_share[:, c], cs.support_index[:, c], share)
+            base = np.broadcast_to(support @ entry_share, (n, n_cands))
+        else:
+            base = np.column_stack([(share * support[..., cs.support_index[:, c]]).sum(axis=-1)
+                                    for c in range(n_cands)])
+        self.base = np.ascontiguousarray(base, dtype=float)
         pair_support = support[..., cs.support_index[cs.pair_member, cs.pair_candidate]]
         self.contrib = np.broadcast_to(share[..., cs.pair_member] * pair_support,
                                        (n, len(cs.pair_member))).copy()
 
-        self.withdraw = withdraw                                 # (C,) or (n, C)
+        self.withdraw = np.ascontiguousarray(withdraw)          # (C,) or (n, C)
         # Decided once per block, so that whether a round draws never depends on the state.
         self.may_withdraw = bool(np.any(withdraw > 0))
-        self.lift = lift[..., cs.unit_rule]                      # (L,) or (n, L)
+        # log(1 - lift) per unit: the hazard 1 - (1 - lift)^x is then -expm1(x * log_keep).
+        with np.errstate(divide="ignore"):
+            self.log_keep = np.ascontiguousarray(np.log1p(-lift[..., cs.unit_rule]))
         # One draw per unit even where chance is 1, so a variant that changes a chance
         # keeps every other draw of the block where it was.
         self.standing = draws.uniform((n, n_units)) < chance[..., cs.unit_rule]
-        self.raised = self.standing_rules()
-        self.cleared_round = np.zeros((n, n_rules), dtype=np.int64)
+        self.raised = layout.rules(self.standing).copy()
+        self.cleared_round = np.zeros((n, n_rules), dtype=np.int16)
         self.withdrawn = np.zeros((n, n_cands), dtype=bool)
-        self.trial = np.arange(n)  # position of each open trial in the block
+        self.trial = np.arange(n)  # position of each row's trial in the block
+        self.open = np.ones(n, dtype=bool)
+        self.winner = np.full(n, -1, dtype=np.intp)  # candidate appointed, -1 if none
 
-    def standing_pairs(self) -> np.ndarray:
-        """(n, U) whether each member-candidate pair has a standing objection."""
-        return self.standing @ self.unit_pair
-
-    def standing_rules(self) -> np.ndarray:
-        """(n, K) whether any objection of each rule stands."""
-        return self.standing @ self.unit_rule
+    def per_trial(self, name: str) -> np.ndarray | float:
+        """A parameter as a column (n, 1) when it varies by trial, else as it is."""
+        value = getattr(self, name)
+        return value[:, None] if isinstance(value, np.ndarray) and value.ndim == 1 else value
 
     def keep(self, rows: np.ndarray) -> None:
-        """Drop the trials that have ended."""
-        for name in ("base", "contrib", "standing", "raised", "cleared_round", "withdrawn",
-                     "trial"):
-            setattr(self, name, getattr(self, name)[rows])
-        for name in ("withdraw", "lift"):
-            value = getattr(self, name)
-            if value.ndim == 2:
-                setattr(self, name, value[rows])
-        for name in ("min_support", "bandwagon", "extend_chance"):
-            value = getattr(self, name)
-            if isinstance(value, np.ndarray):
-                setattr(self, name, value[rows])
+        """Keep only the given rows (indexes), in order."""
+        for name in self.ROW_ARRAYS:
+            setattr(self, name, np.take(getattr(self, name), rows, axis=0))
+        for name in self.TABLES:
+            if getattr(self, name).ndim == 2:
+                setattr(self, name, np.take(getattr(self, name), rows, axis=0))
+        for name in self.SCALARS:
+            if isinstance(getattr(self, name), np.ndarray):
+                setattr(self, name, np.take(getattr(self, name), rows))
 
 
 def _incidence(groups: tuple[tuple[int, ...], ...], width: int) -> np.ndarray:
@@ -184,100 +256,90 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
         The block's integer counts.
     """
     draws = _Draws(rng, n, param_rng)
-    n_cands, rounds = len(cs.candidate_ids), cs.rounds
-    n_rules = len(cs.rule_ids)
-    unit_pair = _incidence(cs.unit_pairs, len(cs.pair_member))
-    unit_rule = _incidence(tuple((int(k),) for k in cs.unit_rule), n_rules)
-    pair_cand = _incidence(tuple((int(c),) for c in cs.pair_candidate), n_cands).astype(float)
-    state = _Block(cs, n, draws, unit_pair, unit_rule)
+    layout = _Layout(cs)
+    state = _Block(cs, n, draws, layout)
+    n_cands = len(cs.candidate_ids)
     counts = Counts.zeros(cs)
     counts.trials = n
-    counts.raised += state.raised.sum(axis=0)
+    counts.raised += _column_counts(state.raised)
+    n_open = n
 
-    # Pressure on a bloc that blocks several candidates is the highest backing among them.
-    unit_cands = [list(c) for c in cs.unit_candidates]
-    single = all(len(c) == 1 for c in unit_cands)
-    unit_cand = np.array([c[0] for c in unit_cands], dtype=np.intp) if single else None
-    after = cs.rule_after[cs.unit_rule] if n_rules else np.zeros(0, dtype=np.int64)
-    until_rules = [k for k in range(n_rules) if cs.rule_until[k]]
-    units_of_rule = [np.flatnonzero(cs.unit_rule == k) for k in range(n_rules)]
-
-    def finish(rows: np.ndarray, pairs: np.ndarray, blockers: np.ndarray, winner: np.ndarray):
-        """Tally blockers and lifts of the trials that end here."""
-        if not rows.any():
-            return
-        pairs, blockers, winner = pairs[rows], blockers[rows], winner[rows]
-        lost = cs.pair_candidate[None, :] != winner[:, None]
-        still = pairs & lost
-        counts.blocked += still.sum(axis=0)
-        counts.pivotal += (still & (blockers[:, cs.pair_candidate] == 1)).sum(axis=0)
-        raised = state.raised[rows]
-        cleared = raised & ~state.standing_rules()[rows]
-        counts.lifted += cleared.sum(axis=0)
-        cleared_round = state.cleared_round[rows]
-        for k in range(n_rules):
-            counts.lift_round[k] += np.bincount(cleared_round[cleared[:, k], k],
-                                                minlength=rounds + 2)
-
-    for r in range(1, rounds + 1):
-        n_open = len(state.base)
+    for r in range(1, cs.rounds + 1):
         if n_open == 0:
             break
         active = (cs.enters <= r)[None, :] & ~state.withdrawn
-        pairs = state.standing_pairs()
-        blockers = pairs @ pair_cand                              # (n, C) standing pairs
-        backing = state.base - (pairs * state.contrib) @ pair_cand
-        min_support = state.min_support
-        if isinstance(min_support, np.ndarray):
-            min_support = min_support[:, None]
-        eligible = active & (blockers == 0) & (backing >= min_support - TOLERANCE)
-        decided = eligible.any(axis=1)
-        if decided.any():
-            winner = np.full(n_open, -1, dtype=np.intp)
-            winner[decided] = _pick_best(np.where(eligible[decided], backing[decided], -np.inf),
-                                         draws)
-            counts.outcomes[:n_cands] += np.bincount(winner[decided], minlength=n_cands)
-            counts.decided_round[r - 1] += int(decided.sum())
-            finish(decided, pairs, blockers, winner)
-            open_rows = ~decided
-            state.keep(open_rows)
-            active, backing = active[open_rows], backing[open_rows]
-            n_open = len(state.base)
+        pairs = layout.pairs(state.standing)
+        backing = state.base - (pairs * state.contrib) @ layout.pair_cand
+        eligible = ((pairs @ layout.pair_cand) == 0) & active & state.open[:, None]
+        eligible &= backing >= state.per_trial("min_support") - TOLERANCE
+        decided = np.flatnonzero(_row_any(eligible))
+        if len(decided):
+            choice = _pick_best(np.where(eligible[decided], backing[decided], -np.inf), draws)
+            state.winner[decided] = choice
+            state.open[decided] = False
+            counts.outcomes[:n_cands] += np.bincount(choice, minlength=n_cands)
+            counts.decided_round[r - 1] += len(decided)
+            n_open -= len(decided)
             if n_open == 0:
                 break
-        if r == rounds:
+            if n_open < COMPACT_BELOW * len(state.open):
+                rows = np.flatnonzero(state.open)
+                _tally(state, layout, cs, counts, np.flatnonzero(~state.open))
+                state.keep(rows)
+                active, backing = np.take(active, rows, axis=0), np.take(backing, rows, axis=0)
+        if r == cs.rounds:
             break
-        _lift_by_pressure(state, cs, r, active, backing, unit_cand, unit_cands, after, draws)
+        before = state.standing.copy()  # to date the rules that stop standing this round
+        _lift_by_pressure(state, layout, r, active, backing, draws)
         _withdraw(state, active, backing, draws)
-        _apply_until(state, cs, r, until_rules, units_of_rule)
-        newly = state.raised & ~state.standing_rules() & (state.cleared_round == 0)
-        state.cleared_round[newly] = r + 1
+        _apply_until(state, cs, layout, r)
+        newly = layout.rules(before) & ~layout.rules(state.standing)
+        if newly.any():
+            np.putmask(state.cleared_round, newly, r + 1)
 
-    n_open = len(state.base)
-    if n_open:
-        pairs = state.standing_pairs()
-        finish(np.ones(n_open, dtype=bool), pairs, pairs @ pair_cand,
-               np.full(n_open, -1, dtype=np.intp))
-        if cs.extend:
-            chance = state.extend_chance
-            if isinstance(chance, np.ndarray) or chance < 1.0:
-                extended = int((draws.aligned(1, state.trial)[:, 0] < chance).sum())
-            else:
-                extended = n_open
+    _tally(state, layout, cs, counts, np.arange(len(state.open)))
+    extended = 0
+    if n_open and cs.extend:
+        chance = state.extend_chance
+        if isinstance(chance, np.ndarray) or chance < 1.0:
+            drawn = draws.aligned(1, state.trial)[:, 0] < chance
+            extended = int(np.count_nonzero(drawn & state.open))
         else:
-            extended = 0
-        counts.outcomes[n_cands] += extended
-        counts.outcomes[n_cands + 1] += n_open - extended
+            extended = n_open
+    counts.outcomes[n_cands] += extended
+    counts.outcomes[n_cands + 1] += n_open - extended
     counts.uniforms = draws.count
     return counts
 
 
+def _tally(state: _Block, layout: _Layout, cs: Compiled, counts: Counts,
+           rows: np.ndarray) -> None:
+    """Tally blockers and lifts of the trials at `rows`, which have ended."""
+    if not len(rows):
+        return
+    standing = np.take(state.standing, rows, axis=0)
+    pairs = layout.pairs(standing)
+    winner = state.winner[rows]
+    still = pairs & (layout.pair_candidate[None, :] != winner[:, None])
+    counts.blocked += _column_counts(still)
+    blockers = pairs @ layout.pair_cand
+    counts.pivotal += _column_counts(still & (blockers[:, layout.pair_candidate] == 1))
+    cleared = np.take(state.raised, rows, axis=0) & ~layout.rules(standing)
+    counts.lifted += _column_counts(cleared)
+    cleared_round = np.take(state.cleared_round, rows, axis=0)
+    for k in range(len(cs.rule_ids)):
+        counts.lift_round[k] += np.bincount(cleared_round[cleared[:, k], k],
+                                            minlength=cs.rounds + 2)
+
+
 def _pick_best(scores: np.ndarray, draws: _Draws) -> np.ndarray:
     """Column of the highest score in each row, ties broken uniformly at random."""
-    best = scores.max(axis=1, keepdims=True)
-    tied = scores >= best - TOLERANCE
-    choice = tied.argmax(axis=1)
-    n_tied = tied.sum(axis=1)
+    tied = scores >= (_row_max(scores) - TOLERANCE)[:, None]
+    n_tied = np.zeros(len(scores), dtype=np.intp)
+    choice = np.zeros(len(scores), dtype=np.intp)
+    for col in range(scores.shape[1] - 1, -1, -1):  # ends on the first tied column
+        n_tied += tied[:, col]
+        choice[tied[:, col]] = col
     rows = np.flatnonzero(n_tied > 1)
     if len(rows):
         pick = (draws.uniform((len(rows),)) * n_tied[rows]).astype(np.intp)
@@ -286,50 +348,59 @@ def _pick_best(scores: np.ndarray, draws: _Draws) -> np.ndarray:
     return choice
 
 
-def _lift_by_pressure(state, cs, r, active, backing, unit_cand, unit_cands, after, draws):
+def _lift_by_pressure(state: _Block, layout: _Layout, r: int, active: np.ndarray,
+                      backing: np.ndarray, draws: _Draws) -> None:
     """Step a: standing objections to active candidates lift with the bandwagon hazard."""
-    if not state.standing.shape[1]:
+    if not layout.n_units:
         return
-    uniforms = draws.aligned(state.standing.shape[1], state.trial)
-    if unit_cand is not None:
-        unit_active = active[:, unit_cand]
-        pressure = backing[:, unit_cand]
+    uniforms = draws.aligned(layout.n_units, state.trial)
+    cols = np.flatnonzero(layout.soft & (layout.after <= r + 1))
+    if not len(cols):
+        return
+    every = len(cols) == layout.n_units
+    if layout.unit_cand is not None:
+        unit_active = active[:, layout.unit_cand[cols]]
+        pressure = backing[:, layout.unit_cand[cols]]
     else:
         masked = np.where(active, backing, -np.inf)
-        pressure = np.column_stack([masked[:, c].max(axis=1) for c in unit_cands])
+        pressure = np.column_stack([_row_max(masked[:, layout.unit_cands[u]]) for u in cols])
         unit_active = np.isfinite(pressure)
         pressure = np.where(unit_active, pressure, 0.0)
-    can_lift = state.standing & unit_active & (after <= r + 1)[None, :]
+    standing = state.standing if every else state.standing[:, cols]
+    can_lift = standing & unit_active & state.open[:, None]
     if not can_lift.any():
         return
-    bandwagon = state.bandwagon
-    if isinstance(bandwagon, np.ndarray):
-        bandwagon = bandwagon[:, None]
-    hazard = 1.0 - (1.0 - state.lift) ** (1.0 + bandwagon * pressure)
-    state.standing &= ~(can_lift & (uniforms < hazard))
+    log_keep = state.log_keep if every else state.log_keep[..., cols]
+    hazard = -np.expm1(log_keep * (1.0 + state.per_trial("bandwagon") * pressure))
+    lifts = can_lift & ((uniforms if every else uniforms[:, cols]) < hazard)
+    if every:
+        state.standing &= ~lifts
+    else:
+        state.standing[:, cols] = standing & ~lifts
 
 
-def _withdraw(state, active, backing, draws):
+def _withdraw(state: _Block, active: np.ndarray, backing: np.ndarray, draws: _Draws) -> None:
     """Step b: candidates behind the front-runner withdraw with their probability."""
-    withdraw = state.withdraw
     if not state.may_withdraw:
         return
+    withdraw = state.withdraw
     uniforms = draws.aligned(withdraw.shape[-1], state.trial)
     masked = np.where(active, backing, -np.inf)
-    front = masked >= masked.max(axis=1, keepdims=True) - TOLERANCE
-    may = active & ~front & (withdraw > 0)
-    state.withdrawn |= may & (uniforms < withdraw)
+    front = masked >= (_row_max(masked) - TOLERANCE)[:, None]
+    # Rows already ended may "withdraw" too: nothing about them is read any more, and the
+    # `until` step below leaves their objections alone.
+    state.withdrawn |= active & ~front & (uniforms < withdraw)
 
 
-def _apply_until(state, cs, r, until_rules, units_of_rule):
+def _apply_until(state: _Block, cs: Compiled, layout: _Layout, r: int) -> None:
     """Step c: lift objections whose `until` condition holds, until nothing changes."""
-    changed = bool(until_rules)
+    changed = bool(layout.until_rules)
     while changed:
         changed = False
-        rule_standing = state.standing_rules()
-        for k in until_rules:
-            units = units_of_rule[k]
-            holds = np.zeros(len(state.base), dtype=bool)
+        rule_standing = layout.rules(state.standing)
+        for k in layout.until_rules:
+            units = layout.units_of_rule[k]
+            holds = np.zeros(len(state.open), dtype=bool)
             for cond in cs.rule_until[k]:
                 if cond.kind == "withdrawn":
                     holds |= state.withdrawn[:, cond.target]
@@ -337,8 +408,9 @@ def _apply_until(state, cs, r, until_rules, units_of_rule):
                     holds |= ~rule_standing[:, cond.target]
                 elif r + 1 >= cond.target:
                     holds[:] = True
+            holds &= state.open  # ended trials keep the state they ended with
             hit = holds[:, None] & state.standing[:, units]
             if hit.any():
                 state.standing[:, units] &= ~holds[:, None]
-                rule_standing = state.standing_rules()
+                rule_standing = layout.rules(state.standing)
                 changed = True

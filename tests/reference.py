@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from nato_sim.compiled import compile_scenario
-from nato_sim.engine import Counts, run_block
+from nato_sim.engine import Counts
+from nato_sim.runner import run_seeded_block
 from nato_sim.schema import (
     Beta,
     LiftedCondition,
@@ -298,9 +299,8 @@ def make_scenario(members: list | int = 3, candidates: list | int = 1, **parts: 
 
 
 def engine_counts(scenario: Scenario, n: int, seed: int) -> Counts:
-    """The engine's counts of `n` trials in one block drawn from `seed`."""
-    rng = np.random.Generator(np.random.PCG64DXSM(seed))
-    return run_block(compile_scenario(scenario), n, rng)
+    """The engine's counts of `n` trials run as block 0 of a run seeded with `seed`."""
+    return run_seeded_block(compile_scenario(scenario), n, np.random.SeedSequence(seed), 0)
 
 
 def blocked_by_pair(scenario: Scenario, counts: Counts) -> tuple[dict, dict]:

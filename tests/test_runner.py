@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from nato_sim.compiled import compile_scenario
-from nato_sim.engine import Counts, run_block
+from nato_sim.engine import Counts
 from nato_sim.errors import UsageError
 from nato_sim.loader import load
 from nato_sim.runner import (
-    run_seeded_block,
     block_trials,
     iter_blocks,
+    run_seeded_block,
     seed_sequence,
     simulate,
 )
