@@ -257,9 +257,9 @@ def explain_command(
     For each rule: the affected candidate's probability with and without it, the change
     for the most likely outcome and in the expected decision round (undecided trials
     counted at R + 1), sorted by impact; then the pivotal members of the baseline. Every
-    run shares the seed; intervals as for `compare`. A rule that another rule's `until`
-    waits on gets chance 0 instead of being removed. The CSV has one row per rule; the
-    JSON also holds the pivotal members.
+    run shares the seed; intervals as for `compare`. A rule is taken away by setting its
+    chance to 0 (never raised), which keeps every other random number in place. The CSV
+    has one row per rule; the JSON also holds the pivotal members.
     """
     _check_plot(plot)
     seed = _seed(seed)
