@@ -99,18 +99,24 @@ def validate(doc: ParsedYaml, overrides: list[Override],
             line, column = doc.key_positions.get(path, (line, column))
         return Problem(doc.file, message, line, column, path, hint)
 
+    # Reference problems are found on the raw data, so they come out together with the
+    # type and range problems instead of only once those are fixed.
+    problems = [locate(*finding) for finding in
+                check_references(data, None if claims is None else set(claims))]
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        problems = problems_from_validation(error, ParsedYaml(
+        found = problems_from_validation(error, ParsedYaml(
             file=doc.file, data=data, positions=doc.positions, booleans=doc.booleans))
-        raise ScenarioError([
-            locate(p.path, p.message, p.hint) if p.path else p for p in problems
-        ]) from None
-    findings = check_references(scenario, None if claims is None else set(claims))
-    if findings:
-        raise ScenarioError([locate(*finding) for finding in findings])
+        problems += [locate(p.path, p.message, p.hint) if p.path else p for p in found]
+    if problems:
+        raise ScenarioError(_in_file_order(problems)) from None
     return scenario
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    """Problems sorted by line and column; those without a position (overrides) last."""
+    return sorted(problems, key=lambda p: (p.line is None, p.line or 0, p.column or 0))
 
 
 def scenario_hash(scenario: Scenario) -> str:

@@ -166,7 +166,7 @@ def test_a_claim_in_a_seeds_folder_beside_the_file_can_be_cited(tmp_path):
 def test_citing_a_missing_claim_is_invalid_and_suggests_a_close_one(tmp_path):
     path = write_cited(tmp_path, "local.turkey-prize")
     assert problems(str(path)) == [
-        f"{path}:17:73: objections[0].source[0]: cites claim 'local.turkey-prize', which no "
+        f"{path}:17:73: objections[0].source: cites claim 'local.turkey-prize', which no "
         "seeds file has (did you mean 'local.turkey-price'?)"]
 
 
@@ -213,3 +213,26 @@ def test_with_overrides_validates_again_and_records_them():
     assert [str(p) for p in err.value.problems] == [
         "--set objections.tur-alpha.lift=-1: objections[0].lift: "
         "expected a probability in [0, 1], got -1.0"]
+
+
+def test_type_and_reference_problems_are_reported_together(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "title: Bad\n"
+        "description: field and reference mistakes in one file\n"
+        "members:\n"
+        "  - {id: USA, name: United States}\n"
+        "  - {id: TUR, name: Turkey}\n"
+        "candidates:\n"
+        "  - {id: rutte, name: Mark Rutte, country: NLD}\n"
+        "objections:\n"
+        "  - {id: x, members: TUR, candidates: rute, chance: 1.5, until: [{lifted: y}]}\n"
+        "  - {id: y, members: USA, candidates: rutte, until: [{lifted: x}]}\n"
+        "decision: {rounds: 5}\n", encoding="utf-8")
+    assert problems(str(bad)) == [
+        f"{bad}:9:39: objections[0].candidates: unknown candidate 'rute' "
+        "(did you mean 'rutte'?)",
+        f"{bad}:9:53: objections[0].chance: expected a probability in [0, 1], got 1.5",
+        f"{bad}:9:65: objections[0].until: 'until' conditions wait on each other in a cycle: "
+        "x -> y -> x (such rules could never lift)",
+    ]

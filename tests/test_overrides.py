@@ -163,7 +163,7 @@ def test_a_bad_distribution_from_an_override_is_located_at_it():
 
 def test_an_unknown_reference_from_an_override_is_located_at_it():
     assert scenario_problems("objections.tur-alpha.members=TUX") == [
-        "--set objections.tur-alpha.members=TUX: objections[0].members[0]: "
+        "--set objections.tur-alpha.members=TUX: objections[0].members: "
         "unknown member 'TUX' (did you mean 'TUR'?)"]
 
 

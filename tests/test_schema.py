@@ -291,7 +291,10 @@ def test_a_deadline_gives_the_number_of_rounds():
      "t.yaml:20:3: decision: give exactly one of 'rounds' or 'deadline'"),
     ("  rounds: 10\n  calendar: {start: 2024-01-01, round_days: 14}\n",
      "  deadline: 2024-06-01\n",
-     "t.yaml:20:3: decision: a 'deadline' needs a 'calendar' (start, round_days)"),
+     ("t.yaml:20:3: decision: a 'deadline' needs a 'calendar' (start, round_days)",
+      # Reported in the same pass: the milestone's date has no calendar either.
+      "t.yaml:23:26: milestones[0].date: a milestone date needs decision.calendar "
+      "(or give a 'round')")),
     ("  rounds: 10\n", "  deadline: 2023-06-01\n",
      "t.yaml:20:3: decision: deadline 2023-06-01 is before the calendar start 2024-01-01"),
     ("lift: 0.3", "lift: {uniform: [0.5, 0.2]}",
@@ -324,7 +327,8 @@ def test_a_deadline_gives_the_number_of_rounds():
      "t.yaml:10:52: candidates[1].withdraw: expected a finite number, got -inf"),
 ])
 def test_field_rules_give_located_messages(old, new, problem):
-    assert scenario_problems(edited(old, new)) == [problem]
+    expected = [problem] if isinstance(problem, str) else list(problem)
+    assert scenario_problems(edited(old, new)) == expected
 
 
 def test_reserved_outcome_names_cannot_be_candidate_ids():

@@ -40,6 +40,7 @@ from nato_sim.results import SCHEMA_VERSION, Results
 from nato_sim.runner import seed_sequence
 from nato_sim.schema import Scenario
 
+
 @dataclass(frozen=True)
 class RuleImpact:
     """What one objection rule does to the outcome, measured by taking it away."""
