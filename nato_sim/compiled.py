@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -101,6 +102,13 @@ class Compiled:
     round_dates: tuple[dt.date, ...] | None = None
     milestones: tuple[tuple[str, int], ...] = ()  # name, last round counted as "before"
     unit_candidates: tuple[tuple[int, ...], ...] = field(default=())
+
+    @cached_property
+    def engine_layout(self):
+        """The engine's index tables for this scenario, built on first use and kept."""
+        from nato_sim.layout import Layout  # it imports this module
+
+        return Layout(self)
 
     @property
     def outcome_labels(self) -> tuple[str, ...]:

@@ -4,17 +4,23 @@ Pure numpy: a compiled scenario, a trial count and a generator in; integer count
 Every trial of the block advances in lock-step, one round at a time. Trials that end are
 frozen and tallied; the working set is compacted whenever a quarter of it has ended, so later
 rounds cost about what is still open.
+
+Per-trial state is laid out trial-minor: an array is (columns, trials), one contiguous row per
+unit, pair, rule or candidate. numpy then runs every operation, including the broadcasts of a
+per-trial value over a few columns, in long inner loops; in (trials, columns) order the inner
+loops would be a few elements long and cost many times more. A value that does not vary by
+trial is kept as one column (k, 1) and broadcast.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from functools import reduce
 
 import numpy as np
 
 from nato_sim.compiled import Compiled, Param
+from nato_sim.layout import Layout
 
 # Backings are float sums of shares, and equal backings reached by different sums can differ in
 # the last bits; values closer than this count as equal, for ties and for `min_support`.
@@ -67,15 +73,22 @@ class _Draws:
         self.count += int(np.prod(shape))
         return self.rng.random(shape)
 
-    def aligned(self, width: int, trial: np.ndarray) -> np.ndarray:
-        """(rows, width) uniforms for the given rows, drawn for every trial of the block.
+    def aligned(self, width: int, trial: np.ndarray,
+                columns: np.ndarray | None = None) -> np.ndarray:
+        """(width, rows) uniforms for the given rows, drawn for every trial of the block.
 
         Drawing for finished trials too keeps trial t of round r on the same random number
         in every scenario run with the same seed (common random numbers), so a variant
-        differs from its baseline only where its parameters make it differ.
+        differs from its baseline only where its parameters make it differ. `columns`
+        keeps only those of the width drawn.
         """
-        block = self.uniform((self.n_block, width))
-        return block if len(trial) == self.n_block else np.take(block, trial, axis=0)
+        block = self.uniform((self.n_block, width))  # drawn trial by trial, as ever
+        if columns is not None:
+            block = block[:, columns]
+        if len(trial) != self.n_block:
+            block = np.take(block, trial, axis=0)
+        # One transposing copy: comparisons against a strided view cost several times more.
+        return np.ascontiguousarray(block.T)
 
     def param(self, param: Param, n: int) -> np.ndarray | float:
         position = self.next_param
@@ -88,88 +101,37 @@ class _Draws:
         self.count += n
         return param.draw(n, rng)
 
-    def params(self, params: tuple[Param, ...], n: int) -> np.ndarray:
-        """(len,) when all are constant, else (n, len)."""
-        values = [self.param(p, n) for p in params]
-        if all(np.isscalar(v) for v in values):
-            return np.array(values, dtype=float)
-        # Filled row by row and transposed: many times faster than stacking columns.
-        table = np.empty((len(values), n))
-        for row, value in enumerate(values):
-            table[row] = value
-        return table.T
+    def params(self, params: tuple[Param, ...], n: int) -> list[np.ndarray | float]:
+        """Each parameter drawn in order: a float when constant, else (n,)."""
+        return [self.param(p, n) for p in params]
 
 
-# numpy reduces tall, narrow arrays along their short axis slowly; a loop over the few
-# columns is many times faster on the shapes the engine works with.
-def _row_any(x: np.ndarray) -> np.ndarray:
-    """Row-wise any of an (n, k) boolean array."""
-    if x.shape[1] == 0:
-        return np.zeros(len(x), dtype=bool)
-    return reduce(np.logical_or, (x[:, j] for j in range(x.shape[1])))
+def _table(values: list[np.ndarray | float], n: int) -> np.ndarray:
+    """(len, 1) when all values are constant, else (len, n)."""
+    if all(np.isscalar(v) for v in values):
+        return np.array(values, dtype=float).reshape(-1, 1)
+    table = np.empty((len(values), n))
+    for row, value in enumerate(values):
+        table[row] = value
+    return table
 
 
-def _row_max(x: np.ndarray) -> np.ndarray:
-    """Row-wise maximum of an (n, k) array, k >= 1."""
-    return reduce(np.maximum, (x[:, j] for j in range(x.shape[1])))
-
-
-def _column_counts(x: np.ndarray) -> np.ndarray:
-    """Number of True values in each column of an (n, k) boolean array."""
-    return np.array([np.count_nonzero(x[:, j]) for j in range(x.shape[1])], dtype=np.int64)
-
-
-class _Layout:
-    """How units, pairs, rules and candidates relate, as arrays, with shortcuts when trivial."""
-
-    def __init__(self, cs: Compiled) -> None:
-        n_pairs, n_units, n_rules = len(cs.pair_member), len(cs.unit_rule), len(cs.rule_ids)
-        n_cands = len(cs.candidate_ids)
-        # Usually each unit is one pair and each rule one unit, in the same order: then the
-        # standing units *are* the standing pairs and rules, and no product is needed.
-        self.units_are_pairs = cs.unit_pairs == tuple((u,) for u in range(n_pairs))
-        self.units_are_rules = cs.unit_rule.tolist() == list(range(n_rules))
-        self.unit_pair = _incidence(cs.unit_pairs, n_pairs).astype(float)
-        self.unit_rule = _incidence(tuple((int(k),) for k in cs.unit_rule), n_rules
-                                    ).astype(float)
-        self.pair_cand = _incidence(tuple((int(c),) for c in cs.pair_candidate), n_cands
-                                    ).astype(float)
-        self.pair_candidate = cs.pair_candidate
-        # Pressure on a bloc that blocks several candidates is the highest backing among them.
-        self.unit_cands = [list(c) for c in cs.unit_candidates]
-        single = all(len(c) == 1 for c in self.unit_cands)
-        self.unit_cand = (np.array([c[0] for c in self.unit_cands], dtype=np.intp)
-                          if single else None)
-        self.after = cs.rule_after[cs.unit_rule] if n_rules else np.zeros(0, dtype=np.int64)
-        # A unit whose lift is the constant 0 never lifts under pressure: no hazard needed.
-        self.soft = np.array([not (cs.rule_lift[k].is_const and cs.rule_lift[k].a == 0)
-                              for k in cs.unit_rule], dtype=bool)
-        self.until_rules = [k for k in range(n_rules) if cs.rule_until[k]]
-        self.units_of_rule = [np.flatnonzero(cs.unit_rule == k) for k in range(n_rules)]
-        self.n_units = n_units
-
-    def pairs(self, standing: np.ndarray) -> np.ndarray:
-        """(n, U) whether each member-candidate pair has a standing objection."""
-        if self.units_are_pairs:
-            return standing
-        return (standing @ self.unit_pair) > 0
-
-    def rules(self, standing: np.ndarray) -> np.ndarray:
-        """(n, K) whether any objection of each rule stands."""
-        if self.units_are_rules:
-            return standing
-        return (standing @ self.unit_rule) > 0
+def _take(value, rows: np.ndarray):
+    """The given trials of a per-trial value; a constant (a float, one column) as it is."""
+    if isinstance(value, np.ndarray) and value.shape[-1] > 1:
+        return np.take(value, rows, axis=-1)
+    return value
 
 
 class _Block:
-    """The working set of one block: per-trial state, one row per trial not yet dropped."""
+    """The working set of one block: per-trial state, one column per trial not yet dropped."""
 
-    ROW_ARRAYS = ("base", "contrib", "standing", "raised", "cleared_round", "withdrawn",
-                  "trial", "open", "winner")
-    TABLES = ("withdraw", "log_keep")                            # (C,) / (L,) or one row each
-    SCALARS = ("min_support", "bandwagon", "extend_chance")     # a float or one per row
+    # Compacted together; those that do not vary by trial are left as they are (`_take`).
+    ARRAYS = ("standing", "raised", "cleared_round", "trial", "open", "winner", "withdrawn",
+              "base", "contrib", "withdraw", "log_keep",
+              "min_support", "bandwagon", "extend_chance")
 
-    def __init__(self, cs: Compiled, n: int, draws: _Draws, layout: _Layout) -> None:
+    def __init__(self, cs: Compiled, n: int, draws: _Draws, layout: Layout) -> None:
         n_units, n_rules = len(cs.unit_rule), len(cs.rule_ids)
         n_cands = len(cs.candidate_ids)
 
@@ -177,67 +139,57 @@ class _Block:
         weights = draws.params(cs.weights, n)
         support = draws.params(cs.support_params, n)
         withdraw = draws.params(cs.withdraw, n)
-        chance = draws.params(cs.rule_chance, n) if n_rules else np.zeros(0)
-        lift = draws.params(cs.rule_lift, n) if n_rules else np.zeros(0)
+        chance = draws.params(cs.rule_chance, n)
+        lift = draws.params(cs.rule_lift, n)
         self.min_support = draws.param(cs.min_support, n)
         self.bandwagon = draws.param(cs.bandwagon, n)
         self.extend_chance = draws.param(cs.extend_chance, n)
 
-        total = weights.sum(axis=-1, keepdims=True)
-        share = weights / total                                  # (M,) or (n, M)
+        share = _table(weights, n)
+        share /= share.sum(axis=0)                               # (M, 1) or (M, n)
+        pair_entry = cs.support_index[cs.pair_member, cs.pair_candidate]
         # B_c without objections, sum_m share_m * s(m, c): support entries are shared by many
-        # members, so sum the shares per entry and candidate first when weights are fixed.
-        if share.ndim == 1:
-            entry_share = np.zeros((len(cs.support_params), n_cands))
+        # members, so sum the shares per entry and candidate first when weights are fixed;
+        # then only the uncertain entries cost a product per trial.
+        if all(np.isscalar(w) for w in weights):
+            entry_share = np.zeros((len(support), n_cands))
             for c in range(n_cands):
-                np.add.at(entry_share[:, c], cs.support_index[:, c], share)
-            base = np.broadcast_to(support @ entry_share, (n, n_cands))
+                np.add.at(entry_share[:, c], cs.support_index[:, c], share[:, 0])
+            fixed = [e for e, v in enumerate(support) if np.isscalar(v)]
+            drawn = [e for e, v in enumerate(support) if not np.isscalar(v)]
+            base = (entry_share[fixed].T @ np.array([support[e] for e in fixed]))[:, None]
+            if drawn:
+                base = base + entry_share[drawn].T @ _table([support[e] for e in drawn], n)
         else:
-            base = np.column_stack([(share * support[..., cs.support_index[:, c]]).sum(axis=-1)
-                                    for c in range(n_cands)])
-        self.base = np.ascontiguousarray(base, dtype=float)
-        pair_support = support[..., cs.support_index[cs.pair_member, cs.pair_candidate]]
-        self.contrib = np.broadcast_to(share[..., cs.pair_member] * pair_support,
-                                       (n, len(cs.pair_member))).copy()
+            table = _table(support, n)
+            base = np.stack([(share * table[cs.support_index[:, c]]).sum(axis=0)
+                             for c in range(n_cands)])
+        self.base = base                                         # (C, 1) or (C, n)
+        self.contrib = share[cs.pair_member] * _table([support[e] for e in pair_entry], n)
 
-        self.withdraw = np.ascontiguousarray(withdraw)          # (C,) or (n, C)
         # Decided once per block, so that whether a round draws never depends on the state.
-        self.may_withdraw = bool(np.any(withdraw > 0))
+        self.may_withdraw = any(np.any(np.asarray(v) > 0) for v in withdraw)
+        self.withdraw = _table(withdraw, n)                      # (C, 1) or (C, n)
         # log(1 - lift) per unit: the hazard 1 - (1 - lift)^x is then -expm1(x * log_keep).
         with np.errstate(divide="ignore"):
-            self.log_keep = np.ascontiguousarray(np.log1p(-lift[..., cs.unit_rule]))
+            log_keep = [np.log1p(-np.asarray(v, dtype=float)) for v in lift]
+        self.log_keep = _table([log_keep[k] for k in cs.unit_rule], n)
         # One draw per unit even where chance is 1, so a variant that changes a chance
         # keeps every other draw of the block where it was.
-        self.standing = draws.uniform((n, n_units)) < chance[..., cs.unit_rule]
+        self.standing = (np.ascontiguousarray(draws.uniform((n, n_units)).T)
+                         < _table([chance[k] for k in cs.unit_rule], n))
         self.raised = layout.rules(self.standing).copy()
-        self.cleared_round = np.zeros((n, n_rules), dtype=np.int16)
-        self.withdrawn = np.zeros((n, n_cands), dtype=bool)
-        self.trial = np.arange(n)  # position of each row's trial in the block
+        self.cleared_round = np.zeros((n_rules, n), dtype=np.int16)
+        # Without withdrawals nobody withdraws: one column, and who is active is one column.
+        self.withdrawn = np.zeros((n_cands, n if self.may_withdraw else 1), dtype=bool)
+        self.trial = np.arange(n)  # position of each trial in the block
         self.open = np.ones(n, dtype=bool)
         self.winner = np.full(n, -1, dtype=np.intp)  # candidate appointed, -1 if none
 
-    def per_trial(self, name: str) -> np.ndarray | float:
-        """A parameter as a column (n, 1) when it varies by trial, else as it is."""
-        value = getattr(self, name)
-        return value[:, None] if isinstance(value, np.ndarray) and value.ndim == 1 else value
-
     def keep(self, rows: np.ndarray) -> None:
-        """Keep only the given rows (indexes), in order."""
-        for name in self.ROW_ARRAYS:
-            setattr(self, name, np.take(getattr(self, name), rows, axis=0))
-        for name in self.TABLES:
-            if getattr(self, name).ndim == 2:
-                setattr(self, name, np.take(getattr(self, name), rows, axis=0))
-        for name in self.SCALARS:
-            if isinstance(getattr(self, name), np.ndarray):
-                setattr(self, name, np.take(getattr(self, name), rows))
-
-
-def _incidence(groups: tuple[tuple[int, ...], ...], width: int) -> np.ndarray:
-    matrix = np.zeros((len(groups), width), dtype=bool)
-    for row, group in enumerate(groups):
-        matrix[row, list(group)] = True
-    return matrix
+        """Keep only the given trials (indexes, not empty), in order."""
+        for name in self.ARRAYS:
+            setattr(self, name, _take(getattr(self, name), rows))
 
 
 def run_block(cs: Compiled, n: int, rng: np.random.Generator,
@@ -256,25 +208,30 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
         The block's integer counts.
     """
     draws = _Draws(rng, n, param_rng)
-    layout = _Layout(cs)
+    layout = cs.engine_layout  # the same for every block: built once
     state = _Block(cs, n, draws, layout)
     n_cands = len(cs.candidate_ids)
     counts = Counts.zeros(cs)
     counts.trials = n
-    counts.raised += _column_counts(state.raised)
+    counts.raised += np.count_nonzero(state.raised, axis=1)
     n_open = n
 
     for r in range(1, cs.rounds + 1):
         if n_open == 0:
             break
-        active = (cs.enters <= r)[None, :] & ~state.withdrawn
+        active = (cs.enters <= r)[:, None] & ~state.withdrawn  # (C, 1) or (C, n)
+        # Withdrawals compare every active candidate with the front-runner: then look at all.
+        cols = layout.columns(r, state.may_withdraw)
         pairs = layout.pairs(state.standing)
-        backing = state.base - (pairs * state.contrib) @ layout.pair_cand
-        eligible = ((pairs @ layout.pair_cand) == 0) & active & state.open[:, None]
-        eligible &= backing >= state.per_trial("min_support") - TOLERANCE
-        decided = np.flatnonzero(_row_any(eligible))
+        base = state.base if cols.all else state.base[cols.backed]
+        backing = base - cols.cand_pair @ (pairs * state.contrib)
+        looked = backing if cols.look_rows is None else backing[cols.look_rows]
+        eligible = ~cols.objected(pairs) & active[cols.look] & state.open
+        eligible &= looked >= state.min_support - TOLERANCE
+        decided = np.flatnonzero(eligible.any(axis=0))
         if len(decided):
-            choice = _pick_best(np.where(eligible[decided], backing[decided], -np.inf), draws)
+            scores = np.where(eligible[:, decided], looked[:, decided], -np.inf)
+            choice = cols.look[_pick_best(scores, draws)]
             state.winner[decided] = choice
             state.open[decided] = False
             counts.outcomes[:n_cands] += np.bincount(choice, minlength=n_cands)
@@ -286,12 +243,12 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
                 rows = np.flatnonzero(state.open)
                 _tally(state, layout, cs, counts, np.flatnonzero(~state.open))
                 state.keep(rows)
-                active, backing = np.take(active, rows, axis=0), np.take(backing, rows, axis=0)
+                active, backing = _take(active, rows), _take(backing, rows)
         if r == cs.rounds:
             break
         before = state.standing.copy()  # to date the rules that stop standing this round
-        _lift_by_pressure(state, layout, r, active, backing, draws)
-        _withdraw(state, active, backing, draws)
+        _lift_by_pressure(state, layout, r, active, backing, cols.position, draws)
+        _withdraw(state, layout, active, backing, draws)
         _apply_until(state, cs, layout, r)
         newly = layout.rules(before) & ~layout.rules(state.standing)
         if newly.any():
@@ -302,7 +259,7 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
     if n_open and cs.extend:
         chance = state.extend_chance
         if isinstance(chance, np.ndarray) or chance < 1.0:
-            drawn = draws.aligned(1, state.trial)[:, 0] < chance
+            drawn = draws.aligned(1, state.trial)[0] < chance
             extended = int(np.count_nonzero(drawn & state.open))
         else:
             extended = n_open
@@ -312,105 +269,124 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
     return counts
 
 
-def _tally(state: _Block, layout: _Layout, cs: Compiled, counts: Counts,
+def _tally(state: _Block, layout: Layout, cs: Compiled, counts: Counts,
            rows: np.ndarray) -> None:
     """Tally blockers and lifts of the trials at `rows`, which have ended."""
     if not len(rows):
         return
-    standing = np.take(state.standing, rows, axis=0)
+    standing = np.take(state.standing, rows, axis=1)
     pairs = layout.pairs(standing)
-    winner = state.winner[rows]
-    still = pairs & (layout.pair_candidate[None, :] != winner[:, None])
-    counts.blocked += _column_counts(still)
-    blockers = pairs @ layout.pair_cand
-    counts.pivotal += _column_counts(still & (blockers[:, layout.pair_candidate] == 1))
-    cleared = np.take(state.raised, rows, axis=0) & ~layout.rules(standing)
-    counts.lifted += _column_counts(cleared)
-    cleared_round = np.take(state.cleared_round, rows, axis=0)
-    for k in range(len(cs.rule_ids)):
-        counts.lift_round[k] += np.bincount(cleared_round[cleared[:, k], k],
-                                            minlength=cs.rounds + 2)
+    still = pairs & (layout.pair_candidate[:, None] != state.winner[rows])
+    counts.blocked += np.count_nonzero(still, axis=1)
+    blockers = layout.cand_pair @ pairs.astype(float)
+    counts.pivotal += np.count_nonzero(still & (blockers[layout.pair_candidate] == 1), axis=1)
+    cleared = np.take(state.raised, rows, axis=1) & ~layout.rules(standing)
+    counts.lifted += np.count_nonzero(cleared, axis=1)
+    # One count over (rule, round) pairs numbered rule * (R + 2) + round.
+    width = cs.rounds + 2
+    numbered = np.take(state.cleared_round, rows, axis=1) + (
+        np.arange(len(cs.rule_ids)) * width)[:, None]
+    counts.lift_round += np.bincount(numbered[cleared], minlength=counts.lift_round.size
+                                     ).reshape(counts.lift_round.shape)
 
 
 def _pick_best(scores: np.ndarray, draws: _Draws) -> np.ndarray:
-    """Column of the highest score in each row, ties broken uniformly at random."""
-    tied = scores >= (_row_max(scores) - TOLERANCE)[:, None]
-    n_tied = np.zeros(len(scores), dtype=np.intp)
-    choice = np.zeros(len(scores), dtype=np.intp)
-    for col in range(scores.shape[1] - 1, -1, -1):  # ends on the first tied column
-        n_tied += tied[:, col]
-        choice[tied[:, col]] = col
-    rows = np.flatnonzero(n_tied > 1)
-    if len(rows):
-        pick = (draws.uniform((len(rows),)) * n_tied[rows]).astype(np.intp)
-        order = np.cumsum(tied[rows], axis=1) - 1
-        choice[rows] = (tied[rows] & (order == pick[:, None])).argmax(axis=1)
+    """Row of the highest score in each column, ties broken uniformly at random."""
+    if len(scores) == 1:
+        return np.zeros(scores.shape[1], dtype=np.intp)
+    tied = scores >= scores.max(axis=0) - TOLERANCE
+    n_tied = tied.sum(axis=0, dtype=np.int16)  # narrow sums down a short axis are fastest
+    choice = _first_row(tied)
+    cols = np.flatnonzero(n_tied > 1)
+    if len(cols):
+        pick = (draws.uniform((len(cols),)) * n_tied[cols]).astype(np.intp)
+        order = np.cumsum(tied[:, cols], axis=0) - 1
+        choice[cols] = _first_row(tied[:, cols] & (order == pick))
     return choice
 
 
-def _lift_by_pressure(state: _Block, layout: _Layout, r: int, active: np.ndarray,
-                      backing: np.ndarray, draws: _Draws) -> None:
-    """Step a: standing objections to active candidates lift with the bandwagon hazard."""
+def _first_row(mask: np.ndarray) -> np.ndarray:
+    """Index of the first True row in each column (each column has one)."""
+    # A loop over the few rows: argmax down the short axis is a hundred times slower.
+    first = np.zeros(mask.shape[1], dtype=np.intp)
+    for row in range(len(mask) - 1, -1, -1):
+        np.putmask(first, mask[row], row)
+    return first
+
+
+def _lift_by_pressure(state: _Block, layout: Layout, r: int, active: np.ndarray,
+                      backing: np.ndarray, position: np.ndarray, draws: _Draws) -> None:
+    """Step a: standing objections to active candidates lift with the bandwagon hazard.
+
+    `backing` holds the candidates looked at this round, candidate c in row position[c].
+    """
     if not layout.n_units:
         return
     uniforms = draws.aligned(layout.n_units, state.trial)
-    cols = np.flatnonzero(layout.soft & (layout.after <= r + 1))
-    if not len(cols):
+    units = layout.lifting[r]
+    if not len(units):
         return
-    every = len(cols) == layout.n_units
+    every = len(units) == layout.n_units
     if layout.unit_cand is not None:
-        unit_active = active[:, layout.unit_cand[cols]]
-        pressure = backing[:, layout.unit_cand[cols]]
+        unit_active = active[layout.unit_cand[units]]
+        pressure = backing[position[layout.unit_cand[units]]]
     else:
-        masked = np.where(active, backing, -np.inf)
-        pressure = np.column_stack([_row_max(masked[:, layout.unit_cands[u]]) for u in cols])
+        masked = np.where(active[position >= 0], backing, -np.inf)
+        pressure = np.stack([masked[position[layout.unit_cands[u]]].max(axis=0)
+                             for u in units])
         unit_active = np.isfinite(pressure)
         pressure = np.where(unit_active, pressure, 0.0)
-    standing = state.standing if every else state.standing[:, cols]
-    can_lift = standing & unit_active & state.open[:, None]
+    standing = state.standing if every else state.standing[units]
+    can_lift = standing & unit_active & state.open
     if not can_lift.any():
         return
-    log_keep = state.log_keep if every else state.log_keep[..., cols]
-    hazard = -np.expm1(log_keep * (1.0 + state.per_trial("bandwagon") * pressure))
-    lifts = can_lift & ((uniforms if every else uniforms[:, cols]) < hazard)
+    log_keep = state.log_keep if every else state.log_keep[units]
+    # hazard = -expm1(log_keep * (1 + bandwagon * pressure)), in place: it is the round's
+    # largest piece of arithmetic.
+    hazard = np.multiply(state.bandwagon, pressure)
+    hazard += 1.0
+    hazard *= log_keep
+    np.expm1(hazard, out=hazard)
+    np.negative(hazard, out=hazard)
+    lifts = can_lift & ((uniforms if every else uniforms[units]) < hazard)
     if every:
         state.standing &= ~lifts
     else:
-        state.standing[:, cols] = standing & ~lifts
+        state.standing[units] = standing & ~lifts
 
 
-def _withdraw(state: _Block, active: np.ndarray, backing: np.ndarray, draws: _Draws) -> None:
+def _withdraw(state: _Block, layout: Layout, active: np.ndarray, backing: np.ndarray,
+              draws: _Draws) -> None:
     """Step b: candidates behind the front-runner withdraw with their probability."""
     if not state.may_withdraw:
         return
-    withdraw = state.withdraw
-    uniforms = draws.aligned(withdraw.shape[-1], state.trial)
+    may = layout.quitters  # the others' uniforms are drawn but cannot fall below 0
+    uniforms = draws.aligned(len(layout.everyone), state.trial, may)
     masked = np.where(active, backing, -np.inf)
-    front = masked >= (_row_max(masked) - TOLERANCE)[:, None]
-    # Rows already ended may "withdraw" too: nothing about them is read any more, and the
+    behind = masked[may] < masked.max(axis=0) - TOLERANCE
+    # Trials already ended may "withdraw" too: nothing about them is read any more, and the
     # `until` step below leaves their objections alone.
-    state.withdrawn |= active & ~front & (uniforms < withdraw)
+    state.withdrawn[may] |= active[may] & behind & (uniforms < state.withdraw[may])
 
 
-def _apply_until(state: _Block, cs: Compiled, layout: _Layout, r: int) -> None:
+def _apply_until(state: _Block, cs: Compiled, layout: Layout, r: int) -> None:
     """Step c: lift objections whose `until` condition holds, until nothing changes."""
     changed = bool(layout.until_rules)
     while changed:
         changed = False
         rule_standing = layout.rules(state.standing)
         for k in layout.until_rules:
-            units = layout.units_of_rule[k]
+            units = layout.rules.groups[k]
             holds = np.zeros(len(state.open), dtype=bool)
             for cond in cs.rule_until[k]:
                 if cond.kind == "withdrawn":
-                    holds |= state.withdrawn[:, cond.target]
+                    holds |= state.withdrawn[cond.target]
                 elif cond.kind == "lifted":
-                    holds |= ~rule_standing[:, cond.target]
+                    holds |= ~rule_standing[cond.target]
                 elif r + 1 >= cond.target:
                     holds[:] = True
             holds &= state.open  # ended trials keep the state they ended with
-            hit = holds[:, None] & state.standing[:, units]
-            if hit.any():
-                state.standing[:, units] &= ~holds[:, None]
+            if (holds & state.standing[units]).any():
+                state.standing[units] &= ~holds
                 rule_standing = layout.rules(state.standing)
                 changed = True

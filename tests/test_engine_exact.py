@@ -240,6 +240,21 @@ def test_entering_candidate_never_wins_before_entry():
     assert within(counts.outcomes[0], N, 0.3)
 
 
+def test_unobjected_candidate_short_of_min_support_never_wins_later():
+    # c1's backing (0.6) never changes: it wins in round 1 exactly when the drawn min_support
+    # is at most 0.6 (probability 0.5), and never afterwards; otherwise c2 wins in round 2,
+    # once its objection has surely lifted.
+    scenario = make_scenario(
+        3, 2, support=support(c1=0.6, c2=0.9),
+        objections=[{"members": "AAA", "candidates": "c2", "lift": 1}],
+        decision={"rounds": 4, "min_support": {"uniform": [0.5, 0.7]}},
+    )
+    counts = engine_counts(scenario, N, seed=25)
+    assert counts.decided_round.tolist() == [counts.outcomes[0], counts.outcomes[1], 0, 0]
+    assert counts.outcomes[0] + counts.outcomes[1] == N
+    assert within(counts.outcomes[0], N, 0.5)
+
+
 def test_objection_to_late_entrant_lifts_only_once_in_the_race():
     scenario = make_scenario(
         3, [{"id": "c1", "name": "One", "country": "AAA", "enters": 3}],

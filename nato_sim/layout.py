@@ -1,0 +1,104 @@
+"""The engine's index tables for one scenario: which units, pairs, rules and candidates
+belong together, with shortcuts where the relation is trivial.
+
+They are the same for every block of a scenario, so `Compiled.engine_layout` builds them once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nato_sim.compiled import Compiled
+
+
+class AnyOf:
+    """Rows that each say whether any row of a group of another array's rows is True."""
+
+    def __init__(self, groups: list[list[int]]) -> None:
+        # A run of consecutive rows is a slice: a view, where an index list would copy.
+        self.groups = [slice(g[0], g[-1] + 1) if g and g == list(range(g[0], g[-1] + 1))
+                       else np.asarray(g, dtype=np.intp) for g in groups]
+        # Usually each group is one row, often in order (one unit per pair, one per rule):
+        # then a selection, or nothing at all, does; a product of incidences would cost more.
+        self.single = (np.array([g[0] for g in groups], dtype=np.intp)
+                       if all(len(g) == 1 for g in groups) else None)
+        self.identity = groups == [[row] for row in range(len(groups))]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.identity and len(x) == len(self.groups):
+            return x
+        if self.single is not None:
+            return x[self.single]
+        out = np.zeros((len(self.groups), x.shape[1]), dtype=bool)
+        for row, group in enumerate(self.groups):
+            np.logical_or.reduce(x[group], axis=0, out=out[row])
+        return out
+
+
+class Layout:
+    """How units, pairs, rules and candidates relate, as arrays, with shortcuts when trivial.
+
+    The same for every block of a scenario: use `Compiled.engine_layout`, built once.
+    """
+
+    def __init__(self, cs: Compiled) -> None:
+        n_pairs, n_units, n_rules = len(cs.pair_member), len(cs.unit_rule), len(cs.rule_ids)
+        n_cands = len(cs.candidate_ids)
+        self.pairs = AnyOf([[u for u, group in enumerate(cs.unit_pairs) if p in group]
+                             for p in range(n_pairs)])
+        self.rules = AnyOf([np.flatnonzero(cs.unit_rule == k).tolist()
+                             for k in range(n_rules)])
+        self.cand_pair = np.zeros((n_cands, n_pairs))  # (C, U) incidence
+        self.cand_pair[cs.pair_candidate, np.arange(n_pairs)] = 1.0
+        self.pairs_of = [np.flatnonzero(cs.pair_candidate == c).tolist()
+                         for c in range(n_cands)]
+        self.pair_candidate = cs.pair_candidate
+        # Pressure on a bloc that blocks several candidates is the highest backing among them.
+        self.unit_cands = [list(c) for c in cs.unit_candidates]
+        single = all(len(c) == 1 for c in self.unit_cands)
+        self.unit_cand = (np.array([c[0] for c in self.unit_cands], dtype=np.intp)
+                          if single else None)
+        after = cs.rule_after[cs.unit_rule] if n_rules else np.zeros(0, dtype=np.int64)
+        # A unit whose lift is the constant 0 never lifts (its hazard is 0): none of them, no
+        # hazard to compute. With some that may, they go along: it spares selecting rows.
+        soft = np.array([not (cs.rule_lift[k].is_const and cs.rule_lift[k].a == 0)
+                         for k in cs.unit_rule], dtype=bool)
+        self.lifting = [np.flatnonzero(after <= r + 1) if (soft & (after <= r + 1)).any()
+                        else np.zeros(0, dtype=np.intp) for r in range(cs.rounds + 1)]
+        self.until_rules = [k for k in range(n_rules) if cs.rule_until[k]]
+        self.n_units = n_units
+        # A candidate no objection concerns has the same backing in every round: if it is not
+        # eligible in the round it enters, it never is. The rounds after that look only at the
+        # candidates with objections (and at newcomers), which is often one or two rows.
+        objected = np.zeros(n_cands, dtype=bool)
+        objected[cs.pair_candidate] = True
+        entry = np.maximum(cs.enters, 1)
+        self.look = [np.flatnonzero(objected | (entry == r)) for r in range(cs.rounds + 1)]
+        self.everyone = np.arange(n_cands)
+
+        # Candidates whose withdraw chance is not the constant 0: the only ones that may.
+        self.quitters = np.array([c for c, p in enumerate(cs.withdraw)
+                                  if not (p.is_const and p.a == 0)], dtype=np.intp)
+        self._columns: dict[tuple[int, bool], Columns] = {}
+
+    def columns(self, r: int, every: bool) -> Columns:
+        """The candidates round r looks at; `every` asks for every backing."""
+        key = (r, every)
+        if key not in self._columns:
+            self._columns[key] = Columns(self, self.look[r], every)
+        return self._columns[key]
+
+
+class Columns:
+    """The candidates of one round: those whose backing is needed, and those that may win."""
+
+    def __init__(self, layout: Layout, look: np.ndarray, every: bool) -> None:
+        self.backed = layout.everyone if every else look  # backings computed, in this order
+        self.all = len(self.backed) == len(layout.everyone)
+        self.cand_pair = layout.cand_pair[self.backed]
+        self.position = np.full(len(layout.everyone), -1, dtype=np.intp)
+        self.position[self.backed] = np.arange(len(self.backed))
+        self.look = look
+        # Rows of the backings that may win; None when they all may.
+        self.look_rows = None if len(look) == len(self.backed) else self.position[look]
+        self.objected = AnyOf([layout.pairs_of[c] for c in look])
