@@ -140,6 +140,24 @@ def _model_with_field(annotation: Any, key: str) -> type[BaseModel] | None:
     return models[0] if len(models) == 1 else None
 
 
+def field_annotation(path: tuple[str, ...]) -> Any:
+    """The type a valid key path leads to in the scenario format (Annotated, Optional off).
+
+    List entries may be named by id or position and mapping keys are free, so only the
+    model fields along the path matter.
+    """
+    annotation: Any = Scenario
+    for key in path:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            annotation = annotation.model_fields[key].annotation
+        elif typing.get_origin(annotation) in (list, dict):
+            annotation = typing.get_args(annotation)[-1]
+        else:
+            return None
+    return _unwrap(annotation)
+
+
 def _is_list(annotation: Any) -> bool:
     return typing.get_origin(_unwrap(annotation)) is list
 

@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
 
 from nato_sim.analysis.compare import as_scenario, check_trials
 from nato_sim.errors import ScenarioError, UsageError
 from nato_sim.loader import with_overrides
-from nato_sim.overrides import Override, apply_overrides
+from nato_sim.overrides import Override, apply_overrides, field_annotation
 from nato_sim.results import SCHEMA_VERSION, Results
 from nato_sim.runner import BLOCK_SIZE, seed_sequence, simulate
 from nato_sim.schema import Scenario
@@ -168,34 +167,14 @@ def parse_vary(text: str) -> tuple[str, float, float, int]:
     return path.strip(), start, stop, steps
 
 
-def _field_type(path: tuple[str, ...]) -> Any:
-    """The type a (valid) key path leads to in the scenario format."""
-    annotation: Any = Scenario
-    for key in path:
-        annotation = _strip(annotation)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            annotation = annotation.model_fields[key].annotation
-        elif typing.get_origin(annotation) in (list, dict):
-            annotation = typing.get_args(annotation)[-1]
-        else:
-            return None
-    return _strip(annotation)
-
-
-def _strip(annotation: Any) -> Any:
-    """Remove Annotated and Optional; a union with a number counts as that number."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            options = [a for a in typing.get_args(annotation) if a is not type(None)]
-            numbers = [a for a in options if a in (int, float)]
-            annotation = numbers[0] if numbers else options[0] if len(options) == 1 else None
-            if annotation is None:
-                return None
-        else:
-            return annotation
+def _numeric_kind(path: tuple[str, ...]) -> type | None:
+    """int or float for a numeric field (an uncertain value counts as its number), else None."""
+    annotation = field_annotation(path)
+    options = (typing.get_args(annotation)
+               if typing.get_origin(annotation) in (typing.Union, types.UnionType)
+               else (annotation,))
+    numbers = [a for a in options if a in (int, float)]
+    return numbers[0] if numbers else None
 
 
 def make_axis(scenario: Scenario, text: str) -> Axis:
@@ -208,7 +187,7 @@ def make_axis(scenario: Scenario, text: str) -> Axis:
     except UsageError as error:
         reason = str(error).split(": ", 1)[-1]
         raise UsageError(f"--vary {text!r}: {reason}") from None
-    kind = _field_type(keys)
+    kind = _numeric_kind(keys)
     if kind not in (int, float):
         raise UsageError(f"--vary {text!r}: {path!r} is not a numeric field; --vary takes "
                          "probabilities, weights, supports and round numbers")
