@@ -83,9 +83,12 @@ class _Draws:
         keeps only those of the width drawn.
         """
         block = self.uniform((self.n_block, width))  # drawn trial by trial, as ever
+        every = len(trial) == self.n_block
         if columns is not None:
-            block = block[:, columns]
-        if len(trial) != self.n_block:
+            # Rows picked out of the transposed view come out contiguous: one copy, not two.
+            picked = block.T[columns]
+            return picked if every else np.take(picked, trial, axis=1)
+        if not every:
             block = np.take(block, trial, axis=0)
         # One transposing copy: comparisons against a strided view cost several times more.
         return np.ascontiguousarray(block.T)
@@ -116,6 +119,16 @@ def _table(values: list[np.ndarray | float], n: int) -> np.ndarray:
     return table
 
 
+def _and_rows(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """x &= mask in place, for a mask (rows, trials) or a column (rows, 1); returns x."""
+    # numpy combines a column of bools with the rows many times more slowly than two rows.
+    if mask.shape[-1] > 1:
+        x &= mask
+    elif not mask.all():
+        x[~mask[:, 0]] = False
+    return x
+
+
 def _take(value, rows: np.ndarray):
     """The given trials of a per-trial value; a constant (a float, one column) as it is."""
     if isinstance(value, np.ndarray) and value.shape[-1] > 1:
@@ -127,12 +140,12 @@ class _Block:
     """The working set of one block: per-trial state, one column per trial not yet dropped."""
 
     # Compacted together; those that do not vary by trial are left as they are (`_take`).
-    ARRAYS = ("standing", "raised", "cleared_round", "trial", "open", "winner", "withdrawn",
+    ARRAYS = ("standing", "stood", "trial", "open", "winner", "withdrawn",
               "base", "contrib", "withdraw", "log_keep",
               "min_support", "bandwagon", "extend_chance")
 
     def __init__(self, cs: Compiled, n: int, draws: _Draws, layout: Layout) -> None:
-        n_units, n_rules = len(cs.unit_rule), len(cs.rule_ids)
+        n_units = len(cs.unit_rule)
         n_cands = len(cs.candidate_ids)
 
         # Draw order is fixed: it is part of what makes a seed reproducible.
@@ -178,8 +191,10 @@ class _Block:
         # keeps every other draw of the block where it was.
         self.standing = (np.ascontiguousarray(draws.uniform((n, n_units)).T)
                          < _table([chance[k] for k in cs.unit_rule], n))
-        self.raised = layout.rules(self.standing).copy()
-        self.cleared_round = np.zeros((n_rules, n), dtype=np.int16)
+        # How many times the rule was seen standing: when raised and at the end of each round
+        # since. 0 if never raised; else, once it no longer stands, it was lifted at the end
+        # of round `stood`. Counting costs less than spotting the change every round.
+        self.stood = layout.rules(self.standing).astype(np.int16)
         # Without withdrawals nobody withdraws: one column, and who is active is one column.
         self.withdrawn = np.zeros((n_cands, n if self.may_withdraw else 1), dtype=bool)
         self.trial = np.arange(n)  # position of each trial in the block
@@ -213,7 +228,7 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
     n_cands = len(cs.candidate_ids)
     counts = Counts.zeros(cs)
     counts.trials = n
-    counts.raised += np.count_nonzero(state.raised, axis=1)
+    counts.raised += np.count_nonzero(state.stood, axis=1)
     n_open = n
 
     for r in range(1, cs.rounds + 1):
@@ -226,11 +241,14 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
         base = state.base if cols.all else state.base[cols.backed]
         backing = base - cols.cand_pair @ (pairs * state.contrib)
         looked = backing if cols.look_rows is None else backing[cols.look_rows]
-        eligible = ~cols.objected(pairs) & active[cols.look] & state.open
+        eligible = _and_rows(~cols.objected(pairs) & state.open, active[cols.look])
         eligible &= looked >= state.min_support - TOLERANCE
         decided = np.flatnonzero(eligible.any(axis=0))
         if len(decided):
-            scores = np.where(eligible[:, decided], looked[:, decided], -np.inf)
+            # np.take, not [:, decided]: that indexing returns a column-major array, on which
+            # every reduction down the candidates costs several times more.
+            scores = np.where(np.take(eligible, decided, axis=1),
+                              np.take(looked, decided, axis=1), -np.inf)
             choice = cols.look[_pick_best(scores, draws)]
             state.winner[decided] = choice
             state.open[decided] = False
@@ -246,13 +264,10 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
                 active, backing = _take(active, rows), _take(backing, rows)
         if r == cs.rounds:
             break
-        before = state.standing.copy()  # to date the rules that stop standing this round
         _lift_by_pressure(state, layout, r, active, backing, cols.position, draws)
         _withdraw(state, layout, active, backing, draws)
         _apply_until(state, cs, layout, r)
-        newly = layout.rules(before) & ~layout.rules(state.standing)
-        if newly.any():
-            np.putmask(state.cleared_round, newly, r + 1)
+        state.stood += layout.rules(state.standing)
 
     _tally(state, layout, cs, counts, np.arange(len(state.open)))
     extended = 0
@@ -280,12 +295,13 @@ def _tally(state: _Block, layout: Layout, cs: Compiled, counts: Counts,
     counts.blocked += np.count_nonzero(still, axis=1)
     blockers = layout.cand_pair @ pairs.astype(float)
     counts.pivotal += np.count_nonzero(still & (blockers[layout.pair_candidate] == 1), axis=1)
-    cleared = np.take(state.raised, rows, axis=1) & ~layout.rules(standing)
+    stood = np.take(state.stood, rows, axis=1)
+    cleared = (stood > 0) & ~layout.rules(standing)
     counts.lifted += np.count_nonzero(cleared, axis=1)
     # One count over (rule, round) pairs numbered rule * (R + 2) + round.
     width = cs.rounds + 2
-    numbered = np.take(state.cleared_round, rows, axis=1) + (
-        np.arange(len(cs.rule_ids)) * width)[:, None]
+    # Lifted at the end of round `stood`: round stood + 1 is the first it no longer stood.
+    numbered = stood + (np.arange(len(cs.rule_ids)) * width + 1)[:, None]
     counts.lift_round += np.bincount(numbered[cleared], minlength=counts.lift_round.size
                                      ).reshape(counts.lift_round.shape)
 
@@ -299,9 +315,15 @@ def _pick_best(scores: np.ndarray, draws: _Draws) -> np.ndarray:
     choice = _first_row(tied)
     cols = np.flatnonzero(n_tied > 1)
     if len(cols):
-        pick = (draws.uniform((len(cols),)) * n_tied[cols]).astype(np.intp)
-        order = np.cumsum(tied[:, cols], axis=0) - 1
-        choice[cols] = _first_row(tied[:, cols] & (order == pick))
+        # The pick-th tied row (from 0): the tied row with `pick` tied rows above it.
+        pick = (draws.uniform((len(cols),)) * n_tied[cols]).astype(np.int16)
+        sub = np.take(tied, cols, axis=1)
+        above = np.zeros(len(cols), dtype=np.int16)
+        picked = np.zeros(len(cols), dtype=np.intp)
+        for row in range(len(sub)):
+            np.putmask(picked, sub[row] & (above == pick), row)
+            above += sub[row]
+        choice[cols] = picked
     return choice
 
 
@@ -337,7 +359,7 @@ def _lift_by_pressure(state: _Block, layout: Layout, r: int, active: np.ndarray,
         unit_active = np.isfinite(pressure)
         pressure = np.where(unit_active, pressure, 0.0)
     standing = state.standing if every else state.standing[units]
-    can_lift = standing & unit_active & state.open
+    can_lift = _and_rows(standing & state.open, unit_active)
     if not can_lift.any():
         return
     log_keep = state.log_keep if every else state.log_keep[units]
@@ -348,11 +370,13 @@ def _lift_by_pressure(state: _Block, layout: Layout, r: int, active: np.ndarray,
     hazard *= log_keep
     np.expm1(hazard, out=hazard)
     np.negative(hazard, out=hazard)
-    lifts = can_lift & ((uniforms if every else uniforms[units]) < hazard)
+    lifts = np.less(uniforms if every else uniforms[units], hazard)
+    lifts &= can_lift
+    # Only standing objections lift: flipping them clears them.
     if every:
-        state.standing &= ~lifts
+        state.standing ^= lifts
     else:
-        state.standing[units] = standing & ~lifts
+        state.standing[units] = standing ^ lifts
 
 
 def _withdraw(state: _Block, layout: Layout, active: np.ndarray, backing: np.ndarray,

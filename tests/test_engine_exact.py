@@ -86,6 +86,23 @@ def test_soft_objection_constant_hazard(lift):
         assert within(by_round[r - 1], N, 1 - (1 - lift) ** (r - 1)), r
 
 
+def test_lift_round_dates_each_lift():
+    # The only objection blocks the only candidate: lifted at the end of round r, it no longer
+    # stands from round r + 1, in which the candidate is appointed.
+    lift, rounds = 0.3, 6
+    scenario = make_scenario(
+        3, 1, support=support(c1=0.9),
+        objections=[{"members": "BBB", "candidates": "c1", "lift": lift}],
+        decision={"rounds": rounds}, dynamics={"bandwagon": 0},
+    )
+    counts = engine_counts(scenario, N, seed=21)
+    assert counts.raised[0] == N
+    assert counts.lift_round[0, 2:rounds + 1].tolist() == counts.decided_round[1:].tolist()
+    assert counts.lift_round[0, [0, 1, rounds + 1]].tolist() == [0, 0, 0]
+    for j in range(2, rounds + 1):
+        assert within(counts.lift_round[0, j], N, (1 - lift) ** (j - 2) * lift), j
+
+
 def test_bandwagon_hazard_uses_backing():
     # The objector's own support is left out: B = (0.9 + 0.6) / 3 = 0.5 while it objects.
     lift, beta = 0.2, 2.0
@@ -265,7 +282,7 @@ def test_objection_to_late_entrant_lifts_only_once_in_the_race():
     assert counts.decided_round.tolist() == [0, 0, 0, N, 0]
 
 
-@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("k", [2, 3, 4])
 def test_ties_broken_at_random(k):
     scenario = make_scenario(3, k, support={"default": 0.8})
     counts = engine_counts(scenario, N, seed=18)
