@@ -29,11 +29,12 @@ from nato_sim.cli.app import (
     SetOption,
     WorkersOption,
     app,
+    check_plot,
     emit,
     handle_errors,
+    seed_or_fresh,
     stdout_console,
 )
-from nato_sim.cli.run import fresh_seed
 from nato_sim.export import rows_to_csv
 from nato_sim.loader import load
 from nato_sim.render import bar, pct
@@ -47,21 +48,6 @@ PlotOption = Annotated[
 
 
 TrialsOption = Annotated[int, typer.Option("--trials", "-n", min=1, help="Trials per run.")]
-
-
-def _seed(seed: int | None) -> int:
-    """The given seed, or a fresh one printed so the analysis can be replayed."""
-    if seed is None:
-        seed = fresh_seed()
-        typer.echo(f"seed {seed} (pass --seed {seed} to replay)", err=True)
-    return seed
-
-
-def _check_plot(plot: str | None) -> None:
-    if plot is not None:
-        from nato_sim.plots import check_plot_path
-
-        check_plot_path(plot)
 
 
 def _finish(result, view, format: Format, output: str | None, plot: str | None) -> None:
@@ -227,11 +213,11 @@ def compare_command(
     for the correlation between the sides. Rows marked * are distinguishable from noise:
     their interval excludes 0.
     """
-    _check_plot(plot)
+    check_plot(plot)
     if not set_ and against is None:
         typer.echo("note: no --set or --against, so the scenario is compared with itself",
                    err=True)
-    seed = _seed(seed)
+    seed = seed_or_fresh(seed)
     result = compare(scenario, set_ or [], against=against, trials=trials, rng=seed,
                      workers=workers)
     extra = f" --against {against}" if against else ""
@@ -261,8 +247,8 @@ def explain_command(
     chance to 0 (never raised), which keeps every other random number in place. The CSV
     has one row per rule; the JSON also holds the pivotal members.
     """
-    _check_plot(plot)
-    seed = _seed(seed)
+    check_plot(plot)
+    seed = seed_or_fresh(seed)
     result = explain(scenario, set_ or [], trials=trials, rng=seed, workers=workers)
     view = explanation_view(result, _replay("explain", scenario, set_ or [], trials, seed))
     _finish(result, view, format, output, plot)
@@ -307,11 +293,11 @@ def sweep_command(
     of one outcome (--outcome). Points run in parallel on --workers; the results do not
     depend on it. The CSV has one row per grid point and outcome.
     """
-    _check_plot(plot)
+    check_plot(plot)
     loaded = load(scenario, set_ or [])
     if outcome is not None:
         check_outcome(outcome, outcome_labels(loaded))
-    seed = _seed(seed)
+    seed = seed_or_fresh(seed)
     result = sweep(loaded, vary, trials=trials, rng=seed, workers=workers,
                    max_total_trials=max_total_trials)
     chosen = outcome or result.default_outcome

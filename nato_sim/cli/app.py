@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 import sys
 import traceback
 from enum import Enum
@@ -99,6 +100,22 @@ def handle_errors(command):
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
+
+
+def seed_or_fresh(seed: int | None) -> int:
+    """The given seed, or a fresh one printed on stderr so the command can be replayed."""
+    if seed is None:
+        seed = secrets.randbits(63)
+        typer.echo(f"seed {seed} (pass --seed {seed} to replay)", err=True)
+    return seed
+
+
+def check_plot(plot: str | None) -> None:
+    """Refuse a bad --plot file (extension, missing matplotlib) before any work is done."""
+    if plot is not None:
+        from nato_sim.plots import check_plot_path
+
+        check_plot_path(plot)
 
 
 def main() -> None:

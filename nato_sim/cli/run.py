@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import secrets
 import time
 from typing import Annotated
 
@@ -19,8 +18,10 @@ from nato_sim.cli.app import (
     SetOption,
     WorkersOption,
     app,
+    check_plot,
     emit,
     handle_errors,
+    seed_or_fresh,
     stderr_console,
     stdout_console,
 )
@@ -62,11 +63,6 @@ class ProgressReporter:
             self.progress.stop()
 
 
-def fresh_seed() -> int:
-    """A new seed for a run that was given none; it is printed so the run can be replayed."""
-    return secrets.randbits(63)
-
-
 @app.command()
 @handle_errors
 def run(
@@ -95,14 +91,9 @@ def run(
     ] = None,
 ) -> None:
     """Simulate a scenario: outcome probabilities, timing, blockers and lifted objections."""
-    if plot is not None:
-        from nato_sim.plots import check_plot_path
-
-        check_plot_path(plot)  # before the work, not after it
+    check_plot(plot)
     loaded = load(scenario, set_ or [])
-    if seed is None:
-        seed = fresh_seed()
-        typer.echo(f"seed {seed} (pass --seed {seed} to replay)", err=True)
+    seed = seed_or_fresh(seed)
     if trials is None:
         trials = DEFAULT_TRIALS if precision is None else DEFAULT_PRECISION_CAP
     console = stderr_console()
