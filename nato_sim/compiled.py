@@ -54,7 +54,14 @@ class Param:
         if self.kind == "const":
             return self.a
         if self.kind == "uniform":
-            return self.a if self.a == self.b else rng.uniform(self.a, self.b, n)
+            if self.a == self.b:
+                return self.a
+            # What rng.uniform(a, b, n) returns, a + (b - a) * u, bit for bit, at about
+            # two thirds of its cost.
+            value = rng.random(n)
+            value *= self.b - self.a
+            value += self.a
+            return value
         return rng.beta(self.a, self.b, n)
 
     def mean(self) -> float:

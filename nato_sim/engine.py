@@ -73,25 +73,16 @@ class _Draws:
         self.count += int(np.prod(shape))
         return self.rng.random(shape)
 
-    def aligned(self, width: int, trial: np.ndarray,
-                columns: np.ndarray | None = None) -> np.ndarray:
+    def aligned(self, width: int, trial: np.ndarray) -> np.ndarray:
         """(width, rows) uniforms for the given rows, drawn for every trial of the block.
 
         Drawing for finished trials too keeps trial t of round r on the same random number
         in every scenario run with the same seed (common random numbers), so a variant
-        differs from its baseline only where its parameters make it differ. `columns`
-        keeps only those of the width drawn.
+        differs from its baseline only where its parameters make it differ. Drawn row by
+        row, each row one value per trial of the block: already trial-minor.
         """
-        block = self.uniform((self.n_block, width))  # drawn trial by trial, as ever
-        every = len(trial) == self.n_block
-        if columns is not None:
-            # Rows picked out of the transposed view come out contiguous: one copy, not two.
-            picked = block.T[columns]
-            return picked if every else np.take(picked, trial, axis=1)
-        if not every:
-            block = np.take(block, trial, axis=0)
-        # One transposing copy: comparisons against a strided view cost several times more.
-        return np.ascontiguousarray(block.T)
+        block = self.uniform((width, self.n_block))
+        return block if len(trial) == self.n_block else np.take(block, trial, axis=1)
 
     def param(self, param: Param, n: int) -> np.ndarray | float:
         position = self.next_param
@@ -140,7 +131,7 @@ class _Block:
     """The working set of one block: per-trial state, one column per trial not yet dropped."""
 
     # Compacted together; those that do not vary by trial are left as they are (`_take`).
-    ARRAYS = ("standing", "stood", "trial", "open", "winner", "withdrawn",
+    ARRAYS = ("standing", "gone", "trial", "open", "winner", "withdrawn", "hazard", "quit",
               "base", "contrib", "withdraw", "log_keep",
               "min_support", "bandwagon", "extend_chance")
 
@@ -163,16 +154,24 @@ class _Block:
         pair_entry = cs.support_index[cs.pair_member, cs.pair_candidate]
         # B_c without objections, sum_m share_m * s(m, c): support entries are shared by many
         # members, so sum the shares per entry and candidate first when weights are fixed;
-        # then only the uncertain entries cost a product per trial.
+        # then only the uncertain entries cost a product per trial. Sums are written out
+        # rather than left to a matrix product, whose summation order may vary by machine.
         if all(np.isscalar(w) for w in weights):
             entry_share = np.zeros((len(support), n_cands))
             for c in range(n_cands):
                 np.add.at(entry_share[:, c], cs.support_index[:, c], share[:, 0])
             fixed = [e for e, v in enumerate(support) if np.isscalar(v)]
             drawn = [e for e, v in enumerate(support) if not np.isscalar(v)]
-            base = (entry_share[fixed].T @ np.array([support[e] for e in fixed]))[:, None]
+            base = (entry_share[fixed] * np.array([support[e] for e in fixed])[:, None]
+                    ).sum(axis=0)[:, None]
             if drawn:
-                base = base + entry_share[drawn].T @ _table([support[e] for e in drawn], n)
+                per_trial = np.empty((n_cands, n))
+                for c in range(n_cands):
+                    per_trial[c] = base[c, 0]
+                    for e in drawn:
+                        if entry_share[e, c]:
+                            per_trial[c] += entry_share[e, c] * support[e]
+                base = per_trial
         else:
             table = _table(support, n)
             base = np.stack([(share * table[cs.support_index[:, c]]).sum(axis=0)
@@ -189,14 +188,20 @@ class _Block:
         self.log_keep = _table([log_keep[k] for k in cs.unit_rule], n)
         # One draw per unit even where chance is 1, so a variant that changes a chance
         # keeps every other draw of the block where it was.
-        self.standing = (np.ascontiguousarray(draws.uniform((n, n_units)).T)
-                         < _table([chance[k] for k in cs.unit_rule], n))
-        # How many times the rule was seen standing: when raised and at the end of each round
-        # since. 0 if never raised; else, once it no longer stands, it was lifted at the end
-        # of round `stood`. Counting costs less than spotting the change every round.
-        self.stood = layout.rules(self.standing).astype(np.int16)
+        uniforms = draws.uniform((n_units, n))
+        self.standing = np.empty((n_units, n), dtype=bool)
+        for unit, rule in enumerate(cs.unit_rule):
+            np.less(uniforms[unit], chance[rule], out=self.standing[unit])
+        # The round at whose end each raised rule stopped standing; 0 while it stands.
+        self.gone = np.zeros((len(cs.rule_ids), n), dtype=np.int16)
         # Without withdrawals nobody withdraws: one column, and who is active is one column.
         self.withdrawn = np.zeros((n_cands, n if self.may_withdraw else 1), dtype=bool)
+        # The chance that each unit lifts (step a) and that each candidate who may withdraws
+        # (step b) at the end of the round, as of when the trial's state was last looked at:
+        # it only changes when the state does. 0 where it cannot happen, and in ended trials.
+        self.hazard = np.zeros((n_units, n if n_units else 1))
+        n_quit = len(layout.quitters) if self.may_withdraw else 0
+        self.quit = np.zeros((n_quit, n if n_quit else 1))
         self.trial = np.arange(n)  # position of each trial in the block
         self.open = np.ones(n, dtype=bool)
         self.winner = np.full(n, -1, dtype=np.intp)  # candidate appointed, -1 if none
@@ -207,9 +212,40 @@ class _Block:
             setattr(self, name, _take(getattr(self, name), rows))
 
 
+def _sub(value, rows: np.ndarray | None):
+    """`_take` of the given trials, or the value as it is for every trial (None)."""
+    return value if rows is None else _take(value, rows)
+
+
+def _put(target: np.ndarray, rows: np.ndarray | None, values) -> None:
+    """target[:, rows] = values, or target[...] = values for every trial (None)."""
+    if rows is None:
+        target[...] = values
+        return
+    # One row at a time: numpy writes to a list of columns of a 2-D array, and reads from
+    # one, several times more slowly than to and from a list of places in each row.
+    if np.isscalar(values):
+        for row in target:
+            row[rows] = values
+    else:
+        for row, value in zip(target, values, strict=True):
+            row[rows] = value
+
+
+def _any_row(mask: np.ndarray) -> np.ndarray:
+    """Whether any row is True, per column."""
+    return mask[0] if len(mask) == 1 else np.logical_or.reduce(mask, axis=0)
+
+
 def run_block(cs: Compiled, n: int, rng: np.random.Generator,
               param_rng: Callable[[int], np.random.Generator] | None = None) -> Counts:
     """Simulate `n` trials of the scenario and return their counts.
+
+    A trial's appointment and the chances of its lifts and withdrawals depend only on its
+    state, which changes only through those events (and through the calendar: entries,
+    `after` and `until` rounds). So each round looks again only at the trials whose state
+    changed, or at every open one when the calendar says so; in the others a round is one
+    comparison of its uniforms with the chances already set.
 
     Args:
         cs: the compiled scenario.
@@ -225,49 +261,30 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
     draws = _Draws(rng, n, param_rng)
     layout = cs.engine_layout  # the same for every block: built once
     state = _Block(cs, n, draws, layout)
-    n_cands = len(cs.candidate_ids)
     counts = Counts.zeros(cs)
     counts.trials = n
-    counts.raised += np.count_nonzero(state.stood, axis=1)
+    counts.raised += np.count_nonzero(layout.rules(state.standing), axis=1)
     n_open = n
+    changed: np.ndarray | None = None  # trials to look at again; None: every open one
 
     for r in range(1, cs.rounds + 1):
         if n_open == 0:
             break
-        active = (cs.enters <= r)[:, None] & ~state.withdrawn  # (C, 1) or (C, n)
-        # Withdrawals compare every active candidate with the front-runner: then look at all.
-        cols = layout.columns(r, state.may_withdraw)
-        pairs = layout.pairs(state.standing)
-        base = state.base if cols.all else state.base[cols.backed]
-        backing = base - cols.cand_pair @ (pairs * state.contrib)
-        looked = backing if cols.look_rows is None else backing[cols.look_rows]
-        eligible = _and_rows(~cols.objected(pairs) & state.open, active[cols.look])
-        eligible &= looked >= state.min_support - TOLERANCE
-        decided = np.flatnonzero(eligible.any(axis=0))
-        if len(decided):
-            # np.take, not [:, decided]: that indexing returns a column-major array, on which
-            # every reduction down the candidates costs several times more.
-            scores = np.where(np.take(eligible, decided, axis=1),
-                              np.take(looked, decided, axis=1), -np.inf)
-            choice = cols.look[_pick_best(scores, draws)]
-            state.winner[decided] = choice
-            state.open[decided] = False
-            counts.outcomes[:n_cands] += np.bincount(choice, minlength=n_cands)
-            counts.decided_round[r - 1] += len(decided)
-            n_open -= len(decided)
-            if n_open == 0:
-                break
-            if n_open < COMPACT_BELOW * len(state.open):
-                rows = np.flatnonzero(state.open)
-                _tally(state, layout, cs, counts, np.flatnonzero(~state.open))
-                state.keep(rows)
-                active, backing = _take(active, rows), _take(backing, rows)
-        if r == cs.rounds:
+        look_at = None if layout.refresh[r] else changed
+        if look_at is None or len(look_at):
+            n_open -= _decide(state, layout, cs, r, look_at, draws, counts)
+        if n_open == 0 or r == cs.rounds:
             break
-        _lift_by_pressure(state, layout, r, active, backing, cols.position, draws)
-        _withdraw(state, layout, active, backing, draws)
-        _apply_until(state, cs, layout, r)
-        state.stood += layout.rules(state.standing)
+        if n_open < COMPACT_BELOW * len(state.open):
+            rows = np.flatnonzero(state.open)
+            _tally(state, layout, cs, counts, np.flatnonzero(~state.open))
+            state.keep(rows)
+        lifts, quits, changed = _draw_events(state, layout, r, draws)
+        if layout.until_all[r]:
+            changed = None
+        rows = np.flatnonzero(state.open) if changed is None else changed
+        if len(rows):
+            _apply_events(state, layout, cs, r, rows, lifts, quits)
 
     _tally(state, layout, cs, counts, np.arange(len(state.open)))
     extended = 0
@@ -278,10 +295,172 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
             extended = int(np.count_nonzero(drawn & state.open))
         else:
             extended = n_open
+    n_cands = len(cs.candidate_ids)
     counts.outcomes[n_cands] += extended
     counts.outcomes[n_cands + 1] += n_open - extended
     counts.uniforms = draws.count
     return counts
+
+
+def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarray | None,
+            draws: _Draws, counts: Counts) -> int:
+    """Round r's appointments in the open trials at `rows` (None: every open trial).
+
+    Sets the chances of the round's lifts and withdrawals in those that stay open, and
+    returns how many were decided.
+    """
+    cols = layout.columns(r, state.may_withdraw)
+    standing = _sub(state.standing, rows)
+    active = (cs.enters <= r)[:, None] & ~_sub(state.withdrawn, rows)  # (C, 1) or (C, n)
+    pairs = layout.pairs(standing)
+    base = _sub(state.base, rows)
+    base = base if cols.all else base[cols.backed]
+    backing = _backing(base, pairs * _sub(state.contrib, rows), cols.pairs_of)
+    looked = backing if cols.look_rows is None else backing[cols.look_rows]
+    eligible = ~cols.objected(pairs)
+    if rows is None:
+        eligible &= state.open  # `rows` holds open trials only
+    eligible = _and_rows(eligible, active[cols.look])
+    eligible &= looked >= _sub(state.min_support, rows) - TOLERANCE
+    decided_here = _any_row(eligible)
+    decided = np.flatnonzero(decided_here)
+    if len(decided):
+        # np.take, not [:, decided]: that indexing returns a column-major array, on which
+        # every reduction down the candidates costs several times more.
+        scores = np.where(np.take(eligible, decided, axis=1),
+                          np.take(looked, decided, axis=1), -np.inf)
+        choice = cols.look[_pick_best(scores, draws)]
+        at = decided if rows is None else rows[decided]
+        state.winner[at] = choice
+        state.open[at] = False
+        # Nothing happens in an ended trial any more.
+        if layout.n_units:
+            _put(state.hazard, at, 0.0)
+        if state.may_withdraw:
+            _put(state.quit, at, 0.0)
+        counts.outcomes[:len(cs.candidate_ids)] += np.bincount(
+            choice, minlength=len(cs.candidate_ids))
+        counts.decided_round[r - 1] += len(decided)
+
+    # The chances of the trials that stay open, from the state just looked at.
+    if rows is None:
+        keep = np.flatnonzero(state.open) if len(decided) or not state.open.all() else None
+        at = keep
+    else:
+        keep = np.flatnonzero(~decided_here) if len(decided) else None
+        at = rows if keep is None else rows[keep]
+    if at is None or len(at):
+        _set_chances(state, layout, cols, r, at, _sub(standing, keep), _sub(active, keep),
+                     _sub(backing, keep))
+    return len(decided)
+
+
+def _backing(base: np.ndarray, withheld: np.ndarray, pairs_of: list[list[int]]) -> np.ndarray:
+    """Each candidate's backing: its base less what the pairs still objecting withhold.
+
+    `base` has a row per candidate, `withheld` one per pair, `pairs_of` the candidate's pairs.
+    """
+    backing = np.empty((len(pairs_of), withheld.shape[1]))
+    for row, (own, pairs) in enumerate(zip(base, pairs_of, strict=True)):
+        if not pairs:
+            backing[row] = own
+        elif len(pairs) == 1:
+            np.subtract(own, withheld[pairs[0]], out=backing[row])
+        else:
+            np.subtract(own, withheld[pairs].sum(axis=0), out=backing[row])
+    return backing
+
+
+def _set_chances(state: _Block, layout: Layout, cols, r: int, rows: np.ndarray | None,
+                 standing: np.ndarray, active: np.ndarray, backing: np.ndarray) -> None:
+    """Set the chances of steps a and b at the end of round r in the trials at `rows`.
+
+    `standing`, `active` and `backing` are those trials' (backing: the candidates `cols`
+    backs, candidate c in row cols.position[c]).
+    """
+    if layout.n_units:
+        _set_hazards(state, layout, cols, rows, standing, active, backing)
+    if state.may_withdraw:
+        # Step b: candidates behind the front-runner withdraw with their probability.
+        may = layout.quitters
+        masked = np.where(active, backing, -np.inf)  # every candidate is backed: cols.all
+        behind = masked[may] < masked.max(axis=0) - TOLERANCE
+        behind &= active[may]
+        quit = np.where(behind, _sub(state.withdraw, rows)[may], 0.0)
+        _put(state.quit, rows, quit)
+
+
+def _set_hazards(state: _Block, layout: Layout, cols, rows: np.ndarray | None,
+                 standing: np.ndarray, active: np.ndarray, backing: np.ndarray) -> None:
+    """Step a: standing objections to active candidates lift with the bandwagon hazard.
+
+    Set for every unit, whether or not its rule's `after` lets it lift yet: the hazard
+    depends on the state only, and the round's draws look at those that may.
+    """
+    position = cols.position
+    if layout.unit_cand is not None:
+        unit_active = active[layout.unit_cand]
+        pressure = backing[position[layout.unit_cand]]
+    else:
+        masked = np.where(active[position >= 0], backing, -np.inf)
+        pressure = np.stack([masked[position[cands]].max(axis=0)
+                             for cands in layout.unit_cands])
+        unit_active = np.isfinite(pressure)
+        pressure = np.where(unit_active, pressure, 0.0)
+    # hazard = -expm1(log_keep * (1 + bandwagon * pressure)), in place.
+    hazard = np.multiply(_sub(state.bandwagon, rows), pressure)
+    hazard += 1.0
+    hazard *= _sub(state.log_keep, rows)
+    np.expm1(hazard, out=hazard)
+    np.negative(hazard, out=hazard)
+    hazard *= _and_rows(standing.copy(), unit_active)
+    _put(state.hazard, rows, hazard)
+
+
+def _draw_events(state: _Block, layout: Layout, r: int, draws: _Draws):
+    """Steps a and b in every trial of the working set: which units lift, who withdraws.
+
+    Returns the lifts (units, trials) or None, the withdrawals (quitters, trials) or None,
+    and the trials with any.
+    """
+    lifts = quits = None
+    events = None
+    if layout.n_units:
+        uniforms = draws.aligned(layout.n_units, state.trial)
+        units = layout.lifting[r]
+        if len(units) == layout.n_units:
+            lifts = np.less(uniforms, state.hazard, out=np.empty(uniforms.shape, dtype=bool))
+        elif len(units):
+            lifts = np.zeros(uniforms.shape, dtype=bool)
+            lifts[units] = uniforms[units] < state.hazard[units]
+        if lifts is not None:
+            events = _any_row(lifts)
+    if state.may_withdraw:
+        uniforms = draws.aligned(len(layout.quitters), state.trial)
+        quits = uniforms < state.quit
+        events = _any_row(quits) if events is None else events | _any_row(quits)
+    changed = np.flatnonzero(events) if events is not None else np.zeros(0, dtype=np.intp)
+    return lifts, quits, changed
+
+
+def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarray,
+                  lifts: np.ndarray | None, quits: np.ndarray | None) -> None:
+    """Apply the lifts and withdrawals at `rows`, then step c there; date what stops standing."""
+    standing = np.take(state.standing, rows, axis=1)
+    before = layout.rules(standing)
+    # Only standing objections have a chance to lift: flipping them clears them.
+    standing = standing ^ np.take(lifts, rows, axis=1) if lifts is not None else standing.copy()
+    withdrawn = state.withdrawn
+    if quits is not None:
+        withdrawn = np.take(state.withdrawn, rows, axis=1)
+        withdrawn[layout.quitters] |= np.take(quits, rows, axis=1)
+    _apply_until(cs, layout, r, standing, withdrawn)
+    gone = np.take(state.gone, rows, axis=1)
+    np.putmask(gone, before & ~layout.rules(standing), r)
+    _put(state.standing, rows, standing)
+    _put(state.gone, rows, gone)
+    if quits is not None:
+        _put(state.withdrawn, rows, withdrawn)
 
 
 def _tally(state: _Block, layout: Layout, cs: Compiled, counts: Counts,
@@ -293,17 +472,20 @@ def _tally(state: _Block, layout: Layout, cs: Compiled, counts: Counts,
     pairs = layout.pairs(standing)
     still = pairs & (layout.pair_candidate[:, None] != state.winner[rows])
     counts.blocked += np.count_nonzero(still, axis=1)
-    blockers = layout.cand_pair @ pairs.astype(float)
-    counts.pivotal += np.count_nonzero(still & (blockers[layout.pair_candidate] == 1), axis=1)
-    stood = np.take(state.stood, rows, axis=1)
-    cleared = (stood > 0) & ~layout.rules(standing)
-    counts.lifted += np.count_nonzero(cleared, axis=1)
-    # One count over (rule, round) pairs numbered rule * (R + 2) + round.
-    width = cs.rounds + 2
-    # Lifted at the end of round `stood`: round stood + 1 is the first it no longer stood.
-    numbered = stood + (np.arange(len(cs.rule_ids)) * width + 1)[:, None]
-    counts.lift_round += np.bincount(numbered[cleared], minlength=counts.lift_round.size
-                                     ).reshape(counts.lift_round.shape)
+    for pairs_of in layout.pairs_of:
+        # A pair is the sole blocker when no other pair of its candidate still objects.
+        if len(pairs_of) == 1:
+            counts.pivotal[pairs_of[0]] += np.count_nonzero(still[pairs_of[0]])
+        elif pairs_of:
+            alone = pairs[pairs_of].sum(axis=0, dtype=np.int16) == 1
+            counts.pivotal[pairs_of] += np.count_nonzero(still[pairs_of] & alone, axis=1)
+    gone = np.take(state.gone, rows, axis=1)
+    for rule, dates in enumerate(gone):
+        # dates[t] = r >= 1: lifted at the end of round r, so round r + 1 was the first in
+        # which the rule no longer stood; 0: still standing, or never raised.
+        lifted_at = np.bincount(dates, minlength=cs.rounds + 1)
+        counts.lifted[rule] += len(rows) - lifted_at[0]
+        counts.lift_round[rule, 2:] += lifted_at[1:]
 
 
 def _pick_best(scores: np.ndarray, draws: _Draws) -> np.ndarray:
@@ -336,81 +518,24 @@ def _first_row(mask: np.ndarray) -> np.ndarray:
     return first
 
 
-def _lift_by_pressure(state: _Block, layout: Layout, r: int, active: np.ndarray,
-                      backing: np.ndarray, position: np.ndarray, draws: _Draws) -> None:
-    """Step a: standing objections to active candidates lift with the bandwagon hazard.
-
-    `backing` holds the candidates looked at this round, candidate c in row position[c].
-    """
-    if not layout.n_units:
-        return
-    uniforms = draws.aligned(layout.n_units, state.trial)
-    units = layout.lifting[r]
-    if not len(units):
-        return
-    every = len(units) == layout.n_units
-    if layout.unit_cand is not None:
-        unit_active = active[layout.unit_cand[units]]
-        pressure = backing[position[layout.unit_cand[units]]]
-    else:
-        masked = np.where(active[position >= 0], backing, -np.inf)
-        pressure = np.stack([masked[position[layout.unit_cands[u]]].max(axis=0)
-                             for u in units])
-        unit_active = np.isfinite(pressure)
-        pressure = np.where(unit_active, pressure, 0.0)
-    standing = state.standing if every else state.standing[units]
-    can_lift = _and_rows(standing & state.open, unit_active)
-    if not can_lift.any():
-        return
-    log_keep = state.log_keep if every else state.log_keep[units]
-    # hazard = -expm1(log_keep * (1 + bandwagon * pressure)), in place: it is the round's
-    # largest piece of arithmetic.
-    hazard = np.multiply(state.bandwagon, pressure)
-    hazard += 1.0
-    hazard *= log_keep
-    np.expm1(hazard, out=hazard)
-    np.negative(hazard, out=hazard)
-    lifts = np.less(uniforms if every else uniforms[units], hazard)
-    lifts &= can_lift
-    # Only standing objections lift: flipping them clears them.
-    if every:
-        state.standing ^= lifts
-    else:
-        state.standing[units] = standing ^ lifts
-
-
-def _withdraw(state: _Block, layout: Layout, active: np.ndarray, backing: np.ndarray,
-              draws: _Draws) -> None:
-    """Step b: candidates behind the front-runner withdraw with their probability."""
-    if not state.may_withdraw:
-        return
-    may = layout.quitters  # the others' uniforms are drawn but cannot fall below 0
-    uniforms = draws.aligned(len(layout.everyone), state.trial, may)
-    masked = np.where(active, backing, -np.inf)
-    behind = masked[may] < masked.max(axis=0) - TOLERANCE
-    # Trials already ended may "withdraw" too: nothing about them is read any more, and the
-    # `until` step below leaves their objections alone.
-    state.withdrawn[may] |= active[may] & behind & (uniforms < state.withdraw[may])
-
-
-def _apply_until(state: _Block, cs: Compiled, layout: Layout, r: int) -> None:
-    """Step c: lift objections whose `until` condition holds, until nothing changes."""
+def _apply_until(cs: Compiled, layout: Layout, r: int, standing: np.ndarray,
+                 withdrawn: np.ndarray) -> None:
+    """Step c, in place: lift objections whose `until` condition holds, until nothing changes."""
     changed = bool(layout.until_rules)
     while changed:
         changed = False
-        rule_standing = layout.rules(state.standing)
+        rule_standing = layout.rules(standing)
         for k in layout.until_rules:
             units = layout.rules.groups[k]
-            holds = np.zeros(len(state.open), dtype=bool)
+            holds = np.zeros(standing.shape[1], dtype=bool)
             for cond in cs.rule_until[k]:
                 if cond.kind == "withdrawn":
-                    holds |= state.withdrawn[cond.target]
+                    holds |= withdrawn[cond.target]
                 elif cond.kind == "lifted":
                     holds |= ~rule_standing[cond.target]
                 elif r + 1 >= cond.target:
                     holds[:] = True
-            holds &= state.open  # ended trials keep the state they ended with
-            if (holds & state.standing[units]).any():
-                state.standing[units] &= ~holds
-                rule_standing = layout.rules(state.standing)
+            if (holds & standing[units]).any():
+                standing[units] &= ~holds
+                rule_standing = layout.rules(standing)
                 changed = True

@@ -48,8 +48,6 @@ class Layout:
                              for p in range(n_pairs)])
         self.rules = AnyOf([np.flatnonzero(cs.unit_rule == k).tolist()
                              for k in range(n_rules)])
-        self.cand_pair = np.zeros((n_cands, n_pairs))  # (C, U) incidence
-        self.cand_pair[cs.pair_candidate, np.arange(n_pairs)] = 1.0
         self.pairs_of = [np.flatnonzero(cs.pair_candidate == c).tolist()
                          for c in range(n_cands)]
         self.pair_candidate = cs.pair_candidate
@@ -76,6 +74,19 @@ class Layout:
         self.look = [np.flatnonzero(objected | (entry == r)) for r in range(cs.rounds + 1)]
         self.everyone = np.arange(n_cands)
 
+        # Rounds whose end applies `until` to every open trial: the first (a rule may wait
+        # on one never raised) and those from which a `round` condition holds. Otherwise a
+        # condition can only come to hold in a trial whose state just changed.
+        starts = {max(cond.target - 1, 1) for k in self.until_rules
+                  for cond in cs.rule_until[k] if cond.kind == "round"}
+        self.until_all = [r in starts or (r == 1 and bool(self.until_rules))
+                          for r in range(cs.rounds + 1)]
+        # Rounds in which every open trial is looked at again, not only those whose state
+        # changed: the first, those in which a candidate enters, and those after an `until`
+        # applied to all.
+        self.refresh = [r <= 1 or bool((entry == r).any()) or self.until_all[r - 1]
+                        for r in range(cs.rounds + 1)]
+
         # Candidates whose withdraw chance is not the constant 0: the only ones that may.
         self.quitters = np.array([c for c, p in enumerate(cs.withdraw)
                                   if not (p.is_const and p.a == 0)], dtype=np.intp)
@@ -95,7 +106,7 @@ class Columns:
     def __init__(self, layout: Layout, look: np.ndarray, every: bool) -> None:
         self.backed = layout.everyone if every else look  # backings computed, in this order
         self.all = len(self.backed) == len(layout.everyone)
-        self.cand_pair = layout.cand_pair[self.backed]
+        self.pairs_of = [layout.pairs_of[c] for c in self.backed]
         self.position = np.full(len(layout.everyone), -1, dtype=np.intp)
         self.position[self.backed] = np.arange(len(self.backed))
         self.look = look
