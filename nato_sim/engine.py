@@ -28,7 +28,11 @@ TOLERANCE = 1e-9
 
 # Compact the working set once fewer than this share of its rows are still open: copying
 # every array each round would cost more than carrying a few finished rows along.
-COMPACT_BELOW = 0.75
+COMPACT_BELOW = 0.4
+
+# Look again at every open trial once more than this share of them changed in a round:
+# picking rows out and writing them back costs several times what working on all does.
+DENSE_ABOVE = 0.3
 
 
 @dataclass
@@ -182,7 +186,7 @@ class _Block:
         # Decided once per block, so that whether a round draws never depends on the state.
         self.may_withdraw = any(np.any(np.asarray(v) > 0) for v in withdraw)
         self.withdraw = _table(withdraw, n)                      # (C, 1) or (C, n)
-        # log(1 - lift) per unit: the hazard 1 - (1 - lift)^x is then -expm1(x * log_keep).
+        # log(1 - lift) per unit: the hazard 1 - (1 - lift)^x is then 1 - exp(x * log_keep).
         with np.errstate(divide="ignore"):
             log_keep = [np.log1p(-np.asarray(v, dtype=float)) for v in lift]
         self.log_keep = _table([log_keep[k] for k in cs.unit_rule], n)
@@ -280,11 +284,10 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
             _tally(state, layout, cs, counts, np.flatnonzero(~state.open))
             state.keep(rows)
         lifts, quits, changed = _draw_events(state, layout, r, draws)
-        if layout.until_all[r]:
-            changed = None
-        rows = np.flatnonzero(state.open) if changed is None else changed
-        if len(rows):
-            _apply_events(state, layout, cs, r, rows, lifts, quits)
+        if layout.until_all[r] or len(changed) > DENSE_ABOVE * n_open:
+            changed = None  # every open trial: cheaper than picking most of them out
+        if changed is None or len(changed):
+            _apply_events(state, layout, cs, r, changed, lifts, quits)
 
     _tally(state, layout, cs, counts, np.arange(len(state.open)))
     extended = 0
@@ -325,33 +328,20 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
     decided_here = _any_row(eligible)
     decided = np.flatnonzero(decided_here)
     if len(decided):
-        # np.take, not [:, decided]: that indexing returns a column-major array, on which
-        # every reduction down the candidates costs several times more.
-        scores = np.where(np.take(eligible, decided, axis=1),
-                          np.take(looked, decided, axis=1), -np.inf)
-        choice = cols.look[_pick_best(scores, draws)]
+        choice = cols.look[_choose(np.take(eligible, decided, axis=1), looked, decided, draws)]
         at = decided if rows is None else rows[decided]
         state.winner[at] = choice
         state.open[at] = False
-        # Nothing happens in an ended trial any more.
-        if layout.n_units:
-            _put(state.hazard, at, 0.0)
-        if state.may_withdraw:
-            _put(state.quit, at, 0.0)
         counts.outcomes[:len(cs.candidate_ids)] += np.bincount(
             choice, minlength=len(cs.candidate_ids))
         counts.decided_round[r - 1] += len(decided)
 
-    # The chances of the trials that stay open, from the state just looked at.
+    # The chances of the trials still open, from the state just looked at; 0 in the others:
+    # nothing happens in an ended trial any more.
+    live = ~decided_here
     if rows is None:
-        keep = np.flatnonzero(state.open) if len(decided) or not state.open.all() else None
-        at = keep
-    else:
-        keep = np.flatnonzero(~decided_here) if len(decided) else None
-        at = rows if keep is None else rows[keep]
-    if at is None or len(at):
-        _set_chances(state, layout, cols, r, at, _sub(standing, keep), _sub(active, keep),
-                     _sub(backing, keep))
+        live &= state.open
+    _set_chances(state, layout, cols, rows, standing, active, backing, live)
     return len(decided)
 
 
@@ -371,27 +361,30 @@ def _backing(base: np.ndarray, withheld: np.ndarray, pairs_of: list[list[int]]) 
     return backing
 
 
-def _set_chances(state: _Block, layout: Layout, cols, r: int, rows: np.ndarray | None,
-                 standing: np.ndarray, active: np.ndarray, backing: np.ndarray) -> None:
-    """Set the chances of steps a and b at the end of round r in the trials at `rows`.
+def _set_chances(state: _Block, layout: Layout, cols, rows: np.ndarray | None,
+                 standing: np.ndarray, active: np.ndarray, backing: np.ndarray,
+                 live: np.ndarray) -> None:
+    """Set the chances of steps a and b at the round's end in the trials at `rows`.
 
     `standing`, `active` and `backing` are those trials' (backing: the candidates `cols`
-    backs, candidate c in row cols.position[c]).
+    backs, candidate c in row cols.position[c]); `live` says which are still open.
     """
     if layout.n_units:
-        _set_hazards(state, layout, cols, rows, standing, active, backing)
+        _set_hazards(state, layout, cols, rows, standing, active, backing, live)
     if state.may_withdraw:
         # Step b: candidates behind the front-runner withdraw with their probability.
         may = layout.quitters
         masked = np.where(active, backing, -np.inf)  # every candidate is backed: cols.all
         behind = masked[may] < masked.max(axis=0) - TOLERANCE
         behind &= active[may]
+        behind &= live
         quit = np.where(behind, _sub(state.withdraw, rows)[may], 0.0)
         _put(state.quit, rows, quit)
 
 
 def _set_hazards(state: _Block, layout: Layout, cols, rows: np.ndarray | None,
-                 standing: np.ndarray, active: np.ndarray, backing: np.ndarray) -> None:
+                 standing: np.ndarray, active: np.ndarray, backing: np.ndarray,
+                 live: np.ndarray) -> None:
     """Step a: standing objections to active candidates lift with the bandwagon hazard.
 
     Set for every unit, whether or not its rule's `after` lets it lift yet: the hazard
@@ -407,13 +400,15 @@ def _set_hazards(state: _Block, layout: Layout, cols, rows: np.ndarray | None,
                              for cands in layout.unit_cands])
         unit_active = np.isfinite(pressure)
         pressure = np.where(unit_active, pressure, 0.0)
-    # hazard = -expm1(log_keep * (1 + bandwagon * pressure)), in place.
+    # hazard = 1 - exp(log_keep * (1 + bandwagon * pressure)), in place. exp costs half of
+    # expm1, and the digits expm1 would keep below 1e-16 are finer than a uniform's.
     hazard = np.multiply(_sub(state.bandwagon, rows), pressure)
     hazard += 1.0
     hazard *= _sub(state.log_keep, rows)
-    np.expm1(hazard, out=hazard)
-    np.negative(hazard, out=hazard)
-    hazard *= _and_rows(standing.copy(), unit_active)
+    np.exp(hazard, out=hazard)
+    np.subtract(1.0, hazard, out=hazard)
+    can_lift = _and_rows(standing & live, unit_active)
+    hazard *= can_lift
     _put(state.hazard, rows, hazard)
 
 
@@ -443,20 +438,27 @@ def _draw_events(state: _Block, layout: Layout, r: int, draws: _Draws):
     return lifts, quits, changed
 
 
-def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarray,
-                  lifts: np.ndarray | None, quits: np.ndarray | None) -> None:
-    """Apply the lifts and withdrawals at `rows`, then step c there; date what stops standing."""
-    standing = np.take(state.standing, rows, axis=1)
+def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
+                  rows: np.ndarray | None, lifts: np.ndarray | None,
+                  quits: np.ndarray | None) -> None:
+    """Apply the lifts and withdrawals at `rows` (None: every trial of the working set), then
+    step c in the open ones; date the rules that stop standing."""
+    standing = _sub(state.standing, rows)
     before = layout.rules(standing)
     # Only standing objections have a chance to lift: flipping them clears them.
-    standing = standing ^ np.take(lifts, rows, axis=1) if lifts is not None else standing.copy()
+    standing = standing ^ _sub(lifts, rows) if lifts is not None else standing.copy()
     withdrawn = state.withdrawn
     if quits is not None:
-        withdrawn = np.take(state.withdrawn, rows, axis=1)
-        withdrawn[layout.quitters] |= np.take(quits, rows, axis=1)
-    _apply_until(cs, layout, r, standing, withdrawn)
-    gone = np.take(state.gone, rows, axis=1)
-    np.putmask(gone, before & ~layout.rules(standing), r)
+        withdrawn = _sub(state.withdrawn, rows)  # every row: changed in place
+        withdrawn[layout.quitters] |= _sub(quits, rows)
+    _apply_until(cs, layout, r, standing, withdrawn, state.open if rows is None else None)
+    gone = _sub(state.gone, rows)
+    # A rule only ever goes from standing to not: where the two differ, it stopped in round
+    # r. Adding r there costs a tenth of a masked write.
+    gone += (before ^ layout.rules(standing)) * np.int16(r)
+    if rows is None:
+        state.standing = standing
+        return
     _put(state.standing, rows, standing)
     _put(state.gone, rows, gone)
     if quits is not None:
@@ -486,6 +488,26 @@ def _tally(state: _Block, layout: Layout, cs: Compiled, counts: Counts,
         lifted_at = np.bincount(dates, minlength=cs.rounds + 1)
         counts.lifted[rule] += len(rows) - lifted_at[0]
         counts.lift_round[rule, 2:] += lifted_at[1:]
+
+
+def _choose(eligible: np.ndarray, looked: np.ndarray, columns: np.ndarray,
+            draws: _Draws) -> np.ndarray:
+    """Row of the best-backed eligible candidate in each column (each has one or more).
+
+    `eligible` holds the given columns of `looked`. Mostly one candidate is eligible: only
+    where several are do backings need comparing.
+    """
+    if len(eligible) == 1:
+        return np.zeros(eligible.shape[1], dtype=np.intp)
+    choice = _first_row(eligible)
+    several = np.flatnonzero(eligible.sum(axis=0, dtype=np.int16) > 1)
+    if len(several):
+        # np.take, not [:, several]: that indexing returns a column-major array, on which
+        # every reduction down the candidates costs several times more.
+        scores = np.where(np.take(eligible, several, axis=1),
+                          np.take(looked, columns[several], axis=1), -np.inf)
+        choice[several] = _pick_best(scores, draws)
+    return choice
 
 
 def _pick_best(scores: np.ndarray, draws: _Draws) -> np.ndarray:
@@ -519,8 +541,11 @@ def _first_row(mask: np.ndarray) -> np.ndarray:
 
 
 def _apply_until(cs: Compiled, layout: Layout, r: int, standing: np.ndarray,
-                 withdrawn: np.ndarray) -> None:
-    """Step c, in place: lift objections whose `until` condition holds, until nothing changes."""
+                 withdrawn: np.ndarray, open_: np.ndarray | None) -> None:
+    """Step c, in place: lift objections whose `until` condition holds, until nothing changes.
+
+    `open_` marks the trials still open when some have ended (their state stays as it was).
+    """
     changed = bool(layout.until_rules)
     while changed:
         changed = False
@@ -535,6 +560,8 @@ def _apply_until(cs: Compiled, layout: Layout, r: int, standing: np.ndarray,
                     holds |= ~rule_standing[cond.target]
                 elif r + 1 >= cond.target:
                     holds[:] = True
+            if open_ is not None:
+                holds &= open_
             if (holds & standing[units]).any():
                 standing[units] &= ~holds
                 rule_standing = layout.rules(standing)
