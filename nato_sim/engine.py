@@ -19,8 +19,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from nato_sim.compiled import Compiled, Param
-from nato_sim.layout import Layout
+from nato_sim.compiled import Compiled
+from nato_sim.draws import Draws
+from nato_sim.layout import Columns, Layout
 
 # Backings are float sums of shares, and equal backings reached by different sums can differ in
 # the last bits; values closer than this count as equal, for ties and for `min_support`.
@@ -62,48 +63,6 @@ class Counts:
         return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
-class _Draws:
-    """The block's generator, counting the random numbers it hands out."""
-
-    def __init__(self, rng: np.random.Generator, n_block: int,
-                 param_rng: Callable[[int], np.random.Generator] | None) -> None:
-        self.rng = rng
-        self.n_block = n_block
-        self.param_rng = param_rng
-        self.next_param = 0  # position of the next parameter in the fixed draw order
-        self.count = 0
-
-    def uniform(self, shape: tuple[int, ...]) -> np.ndarray:
-        self.count += int(np.prod(shape))
-        return self.rng.random(shape)
-
-    def aligned(self, width: int, trial: np.ndarray) -> np.ndarray:
-        """(width, rows) uniforms for the given rows, drawn for every trial of the block.
-
-        Drawing for finished trials too keeps trial t of round r on the same random number
-        in every scenario run with the same seed (common random numbers), so a variant
-        differs from its baseline only where its parameters make it differ. Drawn row by
-        row, each row one value per trial of the block: already trial-minor.
-        """
-        block = self.uniform((width, self.n_block))
-        return block if len(trial) == self.n_block else np.take(block, trial, axis=1)
-
-    def param(self, param: Param, n: int) -> np.ndarray | float:
-        position = self.next_param
-        self.next_param += 1
-        if param.is_const:
-            return param.draw(n, self.rng)  # no random numbers
-        # A stream of its own per parameter: changing one parameter's distribution in a
-        # variant leaves every other draw of the block where it was.
-        rng = self.param_rng(position) if self.param_rng is not None else self.rng
-        self.count += n
-        return param.draw(n, rng)
-
-    def params(self, params: tuple[Param, ...], n: int) -> list[np.ndarray | float]:
-        """Each parameter drawn in order: a float when constant, else (n,)."""
-        return [self.param(p, n) for p in params]
-
-
 def _table(values: list[np.ndarray | float], n: int) -> np.ndarray:
     """(len, 1) when all values are constant, else (len, n)."""
     if all(np.isscalar(v) for v in values):
@@ -139,7 +98,7 @@ class _Block:
               "base", "contrib", "withdraw", "log_keep",
               "min_support", "bandwagon", "extend_chance")
 
-    def __init__(self, cs: Compiled, n: int, draws: _Draws, layout: Layout) -> None:
+    def __init__(self, cs: Compiled, n: int, draws: Draws, layout: Layout) -> None:
         n_units = len(cs.unit_rule)
         n_cands = len(cs.candidate_ids)
 
@@ -262,7 +221,7 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
     Returns:
         The block's integer counts.
     """
-    draws = _Draws(rng, n, param_rng)
+    draws = Draws(rng, n, param_rng)
     layout = cs.engine_layout  # the same for every block: built once
     state = _Block(cs, n, draws, layout)
     counts = Counts.zeros(cs)
@@ -275,14 +234,23 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
         if n_open == 0:
             break
         look_at = None if layout.refresh[r] else changed
+        seen = None
         if look_at is None or len(look_at):
-            n_open -= _decide(state, layout, cs, r, look_at, draws, counts)
+            seen = _decide(state, layout, cs, r, look_at, draws, counts)
+            n_open -= seen.decided
         if n_open == 0 or r == cs.rounds:
             break
         if n_open < COMPACT_BELOW * len(state.open):
+            if seen is not None and seen.rows is not None:
+                _set_chances(state, layout, seen)  # before those rows move
+                seen = None
             rows = np.flatnonzero(state.open)
             _tally(state, layout, cs, counts, np.flatnonzero(~state.open))
             state.keep(rows)
+            if seen is not None:
+                seen = seen.kept(rows)  # no chances to set for the trials just ended
+        if seen is not None:
+            _set_chances(state, layout, seen)
         lifts, quits, changed = _draw_events(state, layout, r, draws)
         if layout.until_all[r] or len(changed) > DENSE_ABOVE * n_open:
             changed = None  # every open trial: cheaper than picking most of them out
@@ -305,13 +273,28 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
     return counts
 
 
-def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarray | None,
-            draws: _Draws, counts: Counts) -> int:
-    """Round r's appointments in the open trials at `rows` (None: every open trial).
+@dataclass
+class _Seen:
+    """What a round's appointment step found in the trials it looked at: enough to set the
+    chances of their lifts and withdrawals."""
 
-    Sets the chances of the round's lifts and withdrawals in those that stay open, and
-    returns how many were decided.
-    """
+    decided: int                # how many of them were decided
+    rows: np.ndarray | None     # the trials; None: every trial of the working set
+    cols: Columns
+    standing: np.ndarray
+    active: np.ndarray
+    backing: np.ndarray         # the candidates cols backs, candidate c in cols.position[c]
+    live: np.ndarray | None     # which are still open; None: all
+
+    def kept(self, rows: np.ndarray) -> _Seen:
+        """The same, once the working set keeps only `rows` (the open trials)."""
+        return _Seen(self.decided, None, self.cols, _take(self.standing, rows),
+                     _take(self.active, rows), _take(self.backing, rows), None)
+
+
+def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarray | None,
+            draws: Draws, counts: Counts) -> _Seen:
+    """Round r's appointments in the open trials at `rows` (None: every open trial)."""
     cols = layout.columns(r, state.may_withdraw)
     standing = _sub(state.standing, rows)
     active = (cs.enters <= r)[:, None] & ~_sub(state.withdrawn, rows)  # (C, 1) or (C, n)
@@ -336,13 +319,10 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
             choice, minlength=len(cs.candidate_ids))
         counts.decided_round[r - 1] += len(decided)
 
-    # The chances of the trials still open, from the state just looked at; 0 in the others:
-    # nothing happens in an ended trial any more.
     live = ~decided_here
     if rows is None:
         live &= state.open
-    _set_chances(state, layout, cols, rows, standing, active, backing, live)
-    return len(decided)
+    return _Seen(len(decided), rows, cols, standing, active, backing, live)
 
 
 def _backing(base: np.ndarray, withheld: np.ndarray, pairs_of: list[list[int]]) -> np.ndarray:
@@ -361,36 +341,32 @@ def _backing(base: np.ndarray, withheld: np.ndarray, pairs_of: list[list[int]]) 
     return backing
 
 
-def _set_chances(state: _Block, layout: Layout, cols, rows: np.ndarray | None,
-                 standing: np.ndarray, active: np.ndarray, backing: np.ndarray,
-                 live: np.ndarray) -> None:
-    """Set the chances of steps a and b at the round's end in the trials at `rows`.
-
-    `standing`, `active` and `backing` are those trials' (backing: the candidates `cols`
-    backs, candidate c in row cols.position[c]); `live` says which are still open.
-    """
+def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
+    """Set the chances of steps a and b at the round's end in the trials just looked at,
+    from the state seen there; 0 in those that ended: nothing happens in them any more."""
+    rows, active, backing, live = seen.rows, seen.active, seen.backing, seen.live
     if layout.n_units:
-        _set_hazards(state, layout, cols, rows, standing, active, backing, live)
+        _set_hazards(state, layout, seen)
     if state.may_withdraw:
         # Step b: candidates behind the front-runner withdraw with their probability.
         may = layout.quitters
         masked = np.where(active, backing, -np.inf)  # every candidate is backed: cols.all
         behind = masked[may] < masked.max(axis=0) - TOLERANCE
         behind &= active[may]
-        behind &= live
+        if live is not None:
+            behind &= live
         quit = np.where(behind, _sub(state.withdraw, rows)[may], 0.0)
         _put(state.quit, rows, quit)
 
 
-def _set_hazards(state: _Block, layout: Layout, cols, rows: np.ndarray | None,
-                 standing: np.ndarray, active: np.ndarray, backing: np.ndarray,
-                 live: np.ndarray) -> None:
+def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
     """Step a: standing objections to active candidates lift with the bandwagon hazard.
 
     Set for every unit, whether or not its rule's `after` lets it lift yet: the hazard
     depends on the state only, and the round's draws look at those that may.
     """
-    position = cols.position
+    rows, active, backing = seen.rows, seen.active, seen.backing
+    position = seen.cols.position
     if layout.unit_cand is not None:
         unit_active = active[layout.unit_cand]
         pressure = backing[position[layout.unit_cand]]
@@ -407,12 +383,13 @@ def _set_hazards(state: _Block, layout: Layout, cols, rows: np.ndarray | None,
     hazard *= _sub(state.log_keep, rows)
     np.exp(hazard, out=hazard)
     np.subtract(1.0, hazard, out=hazard)
-    can_lift = _and_rows(standing & live, unit_active)
+    can_lift = seen.standing & seen.live if seen.live is not None else seen.standing.copy()
+    can_lift = _and_rows(can_lift, unit_active)
     hazard *= can_lift
     _put(state.hazard, rows, hazard)
 
 
-def _draw_events(state: _Block, layout: Layout, r: int, draws: _Draws):
+def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
     """Steps a and b in every trial of the working set: which units lift, who withdraws.
 
     Returns the lifts (units, trials) or None, the withdrawals (quitters, trials) or None,
@@ -491,7 +468,7 @@ def _tally(state: _Block, layout: Layout, cs: Compiled, counts: Counts,
 
 
 def _choose(eligible: np.ndarray, looked: np.ndarray, columns: np.ndarray,
-            draws: _Draws) -> np.ndarray:
+            draws: Draws) -> np.ndarray:
     """Row of the best-backed eligible candidate in each column (each has one or more).
 
     `eligible` holds the given columns of `looked`. Mostly one candidate is eligible: only
@@ -510,7 +487,7 @@ def _choose(eligible: np.ndarray, looked: np.ndarray, columns: np.ndarray,
     return choice
 
 
-def _pick_best(scores: np.ndarray, draws: _Draws) -> np.ndarray:
+def _pick_best(scores: np.ndarray, draws: Draws) -> np.ndarray:
     """Row of the highest score in each column, ties broken uniformly at random."""
     if len(scores) == 1:
         return np.zeros(scores.shape[1], dtype=np.intp)
