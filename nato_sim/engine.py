@@ -94,7 +94,7 @@ class _Block:
     """The working set of one block: per-trial state, one column per trial not yet dropped."""
 
     # Compacted together; those that do not vary by trial are left as they are (`_take`).
-    ARRAYS = ("standing", "gone", "trial", "open", "winner", "withdrawn", "hazard", "quit",
+    ARRAYS = ("standing", "gone", "trial", "open", "winner", "in_race", "hazard", "quit",
               "base", "contrib", "withdraw", "log_keep",
               "min_support", "bandwagon", "extend_chance")
 
@@ -158,7 +158,7 @@ class _Block:
         # The round at whose end each raised rule stopped standing; 0 while it stands.
         self.gone = np.zeros((len(cs.rule_ids), n), dtype=np.int16)
         # Without withdrawals nobody withdraws: one column, and who is active is one column.
-        self.withdrawn = np.zeros((n_cands, n if self.may_withdraw else 1), dtype=bool)
+        self.in_race = np.ones((n_cands, n if self.may_withdraw else 1), dtype=bool)
         # The chance that each unit lifts (step a) and that each candidate who may withdraws
         # (step b) at the end of the round, as of when the trial's state was last looked at:
         # it only changes when the state does. 0 where it cannot happen, and in ended trials.
@@ -297,7 +297,9 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
     """Round r's appointments in the open trials at `rows` (None: every open trial)."""
     cols = layout.columns(r, state.may_withdraw)
     standing = _sub(state.standing, rows)
-    active = (cs.enters <= r)[:, None] & ~_sub(state.withdrawn, rows)  # (C, 1) or (C, n)
+    # Entered and not withdrawn: (C, 1) or (C, n).
+    in_race = _sub(state.in_race, rows)
+    active = in_race if layout.all_entered[r] else in_race & layout.entered[r]
     pairs = layout.pairs(standing)
     base = _sub(state.base, rows)
     base = base if cols.all else base[cols.backed]
@@ -337,7 +339,11 @@ def _backing(base: np.ndarray, withheld: np.ndarray, pairs_of: list[list[int]]) 
         elif len(pairs) == 1:
             np.subtract(own, withheld[pairs[0]], out=backing[row])
         else:
-            np.subtract(own, withheld[pairs].sum(axis=0), out=backing[row])
+            # Row by row, in the order a sum down the rows takes, without copying them out.
+            total = withheld[pairs[0]] + withheld[pairs[1]]
+            for pair in pairs[2:]:
+                total += withheld[pair]
+            np.subtract(own, total, out=backing[row])
     return backing
 
 
@@ -356,7 +362,10 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
         if live is not None:
             behind &= live
         quit = np.where(behind, _sub(state.withdraw, rows)[may], 0.0)
-        _put(state.quit, rows, quit)
+        if rows is None:
+            state.quit = quit
+        else:
+            _put(state.quit, rows, quit)
 
 
 def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
@@ -367,26 +376,36 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
     """
     rows, active, backing = seen.rows, seen.active, seen.backing
     position = seen.cols.position
-    if layout.unit_cand is not None:
-        unit_active = active[layout.unit_cand]
-        pressure = backing[position[layout.unit_cand]]
+    bandwagon = _sub(state.bandwagon, rows)
+    if layout.unit_target is not None:
+        # Every objection concerns the same candidate: one pressure row for all of them.
+        target = layout.unit_target
+        unit_active = np.broadcast_to(active[target:target + 1],
+                                      (layout.n_units, active.shape[1]))
+        exponent = np.multiply(bandwagon, backing[position[target]])
     else:
-        masked = np.where(active[position >= 0], backing, -np.inf)
-        pressure = np.stack([masked[position[cands]].max(axis=0)
-                             for cands in layout.unit_cands])
-        unit_active = np.isfinite(pressure)
-        pressure = np.where(unit_active, pressure, 0.0)
+        if layout.unit_cand is not None:
+            unit_active = active[layout.unit_cand]
+            pressure = backing[position[layout.unit_cand]]
+        else:
+            masked = np.where(active[position >= 0], backing, -np.inf)
+            pressure = np.stack([masked[position[cands]].max(axis=0)
+                                 for cands in layout.unit_cands])
+            unit_active = np.isfinite(pressure)
+            pressure = np.where(unit_active, pressure, 0.0)
+        exponent = np.multiply(bandwagon, pressure)
     # hazard = 1 - exp(log_keep * (1 + bandwagon * pressure)), in place. exp costs half of
     # expm1, and the digits expm1 would keep below 1e-16 are finer than a uniform's.
-    hazard = np.multiply(_sub(state.bandwagon, rows), pressure)
-    hazard += 1.0
-    hazard *= _sub(state.log_keep, rows)
+    exponent += 1.0
+    hazard = np.multiply(_sub(state.log_keep, rows), exponent)
     np.exp(hazard, out=hazard)
     np.subtract(1.0, hazard, out=hazard)
     can_lift = seen.standing & seen.live if seen.live is not None else seen.standing.copy()
-    can_lift = _and_rows(can_lift, unit_active)
-    hazard *= can_lift
-    _put(state.hazard, rows, hazard)
+    hazard *= _and_rows(can_lift, unit_active)
+    if rows is None:
+        state.hazard = hazard  # a new array: no need to copy it over the old one
+    else:
+        _put(state.hazard, rows, hazard)
 
 
 def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
@@ -424,11 +443,11 @@ def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
     before = layout.rules(standing)
     # Only standing objections have a chance to lift: flipping them clears them.
     standing = standing ^ _sub(lifts, rows) if lifts is not None else standing.copy()
-    withdrawn = state.withdrawn
+    in_race = state.in_race
     if quits is not None:
-        withdrawn = _sub(state.withdrawn, rows)  # every row: changed in place
-        withdrawn[layout.quitters] |= _sub(quits, rows)
-    _apply_until(cs, layout, r, standing, withdrawn, state.open if rows is None else None)
+        in_race = _sub(state.in_race, rows)  # every row: changed in place
+        in_race[layout.quitters] &= ~_sub(quits, rows)
+    _apply_until(cs, layout, r, standing, in_race, state.open if rows is None else None)
     gone = _sub(state.gone, rows)
     # A rule only ever goes from standing to not: where the two differ, it stopped in round
     # r. Adding r there costs a tenth of a masked write.
@@ -439,7 +458,7 @@ def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
     _put(state.standing, rows, standing)
     _put(state.gone, rows, gone)
     if quits is not None:
-        _put(state.withdrawn, rows, withdrawn)
+        _put(state.in_race, rows, in_race)
 
 
 def _tally(state: _Block, layout: Layout, cs: Compiled, counts: Counts,
@@ -518,7 +537,7 @@ def _first_row(mask: np.ndarray) -> np.ndarray:
 
 
 def _apply_until(cs: Compiled, layout: Layout, r: int, standing: np.ndarray,
-                 withdrawn: np.ndarray, open_: np.ndarray | None) -> None:
+                 in_race: np.ndarray, open_: np.ndarray | None) -> None:
     """Step c, in place: lift objections whose `until` condition holds, until nothing changes.
 
     `open_` marks the trials still open when some have ended (their state stays as it was).
@@ -532,7 +551,7 @@ def _apply_until(cs: Compiled, layout: Layout, r: int, standing: np.ndarray,
             holds = np.zeros(standing.shape[1], dtype=bool)
             for cond in cs.rule_until[k]:
                 if cond.kind == "withdrawn":
-                    holds |= withdrawn[cond.target]
+                    holds |= ~in_race[cond.target]
                 elif cond.kind == "lifted":
                     holds |= ~rule_standing[cond.target]
                 elif r + 1 >= cond.target:

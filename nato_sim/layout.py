@@ -56,6 +56,9 @@ class Layout:
         single = all(len(c) == 1 for c in self.unit_cands)
         self.unit_cand = (np.array([c[0] for c in self.unit_cands], dtype=np.intp)
                           if single else None)
+        # The candidate all objections concern, when they concern one and the same.
+        self.unit_target = (int(self.unit_cand[0]) if self.unit_cand is not None
+                            and len(set(self.unit_cand.tolist())) == 1 else None)
         after = cs.rule_after[cs.unit_rule] if n_rules else np.zeros(0, dtype=np.int64)
         # A unit whose lift is the constant 0 never lifts (its hazard is 0): none of them, no
         # hazard to compute. With some that may, they go along: it spares selecting rows.
@@ -73,6 +76,9 @@ class Layout:
         entry = np.maximum(cs.enters, 1)
         self.look = [np.flatnonzero(objected | (entry == r)) for r in range(cs.rounds + 1)]
         self.everyone = np.arange(n_cands)
+        # Who has entered by round r, as a column; and whether everyone has.
+        self.entered = [(cs.enters <= r)[:, None] for r in range(cs.rounds + 1)]
+        self.all_entered = [bool(column.all()) for column in self.entered]
 
         # Rounds whose end applies `until` to every open trial: the first (a rule may wait
         # on one never raised) and those from which a `round` condition holds. Otherwise a
