@@ -33,7 +33,7 @@ COMPACT_BELOW = 0.4
 
 # Look again at every open trial once more than this share of them changed in a round:
 # picking rows out and writing them back costs several times what working on all does.
-DENSE_ABOVE = 0.3
+DENSE_ABOVE = 0.5
 
 
 @dataclass
@@ -96,7 +96,7 @@ class _Block:
     # Compacted together; those that do not vary by trial are left as they are (`_take`).
     ARRAYS = ("standing", "gone", "trial", "open", "winner", "in_race", "hazard", "quit",
               "base", "contrib", "withdraw", "log_keep",
-              "min_support", "bandwagon", "extend_chance")
+              "threshold", "bandwagon", "extend_chance")
 
     def __init__(self, cs: Compiled, n: int, draws: Draws, layout: Layout) -> None:
         n_units = len(cs.unit_rule)
@@ -108,7 +108,8 @@ class _Block:
         withdraw = draws.params(cs.withdraw, n)
         chance = draws.params(cs.rule_chance, n)
         lift = draws.params(cs.rule_lift, n)
-        self.min_support = draws.param(cs.min_support, n)
+        # Backings within TOLERANCE below min_support count as reaching it.
+        self.threshold = draws.param(cs.min_support, n) - TOLERANCE
         self.bandwagon = draws.param(cs.bandwagon, n)
         self.extend_chance = draws.param(cs.extend_chance, n)
 
@@ -140,7 +141,15 @@ class _Block:
             base = np.stack([(share * table[cs.support_index[:, c]]).sum(axis=0)
                              for c in range(n_cands)])
         self.base = base                                         # (C, 1) or (C, n)
-        self.contrib = share[cs.pair_member] * _table([support[e] for e in pair_entry], n)
+        # What each objecting member's support adds to the candidate: (U, 1) or (U, n).
+        pair_support = [support[e] for e in pair_entry]
+        if all(np.isscalar(v) for v in pair_support) or share.shape[1] > 1:
+            self.contrib = share[cs.pair_member] * _table(pair_support, n)
+        else:
+            self.contrib = np.empty((len(pair_entry), n))
+            for pair, (member, value) in enumerate(zip(cs.pair_member, pair_support,
+                                                       strict=True)):
+                np.multiply(value, share[member, 0], out=self.contrib[pair])
 
         # Decided once per block, so that whether a round draws never depends on the state.
         self.may_withdraw = any(np.any(np.asarray(v) > 0) for v in withdraw)
@@ -309,7 +318,7 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
     if rows is None:
         eligible &= state.open  # `rows` holds open trials only
     eligible = _and_rows(eligible, active[cols.look])
-    eligible &= looked >= _sub(state.min_support, rows) - TOLERANCE
+    eligible &= looked >= _sub(state.threshold, rows)
     decided_here = _any_row(eligible)
     decided = np.flatnonzero(decided_here)
     if len(decided):
@@ -481,9 +490,10 @@ def _tally(state: _Block, layout: Layout, cs: Compiled, counts: Counts,
     for rule, dates in enumerate(gone):
         # dates[t] = r >= 1: lifted at the end of round r, so round r + 1 was the first in
         # which the rule no longer stood; 0: still standing, or never raised.
-        lifted_at = np.bincount(dates, minlength=cs.rounds + 1)
-        counts.lifted[rule] += len(rows) - lifted_at[0]
-        counts.lift_round[rule, 2:] += lifted_at[1:]
+        lifted = np.count_nonzero(dates)
+        if lifted:  # often none in trials that ended early
+            counts.lifted[rule] += lifted
+            counts.lift_round[rule, 2:] += np.bincount(dates, minlength=cs.rounds + 1)[1:]
 
 
 def _choose(eligible: np.ndarray, looked: np.ndarray, columns: np.ndarray,

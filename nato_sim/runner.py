@@ -29,7 +29,7 @@ from nato_sim.results import Results, build_results
 from nato_sim.schema import Scenario
 from nato_sim.stats import half_width
 
-BLOCK_SIZE = 2**15
+BLOCK_SIZE = 2**16
 BIT_GENERATOR = "PCG64DXSM"
 MAX_TRIALS = 10**9
 

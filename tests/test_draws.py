@@ -1,0 +1,76 @@
+"""How many random numbers a block takes, and that looking again only at trials whose state
+changed gives what looking again at every trial gives."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_engine_reference import scenarios
+
+from nato_sim import engine
+from nato_sim.compiled import Param, compile_scenario
+from nato_sim.draws import Draws, _lcg_state, _steps
+
+
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64DXSM, np.random.PCG64])
+@pytest.mark.parametrize("n", [1, 7, 1000, 123_457])
+def test_steps_count_the_doubles_drawn(bit_generator, n):
+    rng = np.random.Generator(bit_generator(11))
+    start = _lcg_state(rng)
+    rng.random(n)
+    assert _steps(rng, start) == n
+
+
+def test_parameters_count_what_they_take():
+    n = 5_000
+    draws = Draws(np.random.Generator(np.random.PCG64DXSM(1)), n,
+                  lambda j: np.random.Generator(np.random.PCG64DXSM(100 + j)))
+    draws.param(Param("const", 0.4), n)
+    assert draws.count == 0
+    draws.param(Param("uniform", 0.2, 0.2), n)  # a point: constant
+    assert draws.count == 0
+    draws.param(Param("uniform", 0.1, 0.3), n)
+    assert draws.count == n
+    draws.param(Param("beta", 1.2, 3.0), n)
+    # Two gamma variates each, by rejection: at least four numbers a draw, seldom many more.
+    beta = draws.count - n
+    assert 4 * n <= beta <= 5 * n
+
+
+def test_another_generator_counts_one_number_a_draw():
+    n = 1_000
+    draws = Draws(np.random.default_rng(1), n, lambda j: np.random.Generator(np.random.Philox(j)))
+    draws.param(Param("beta", 2.0, 2.0), n)
+    assert draws.count == n
+
+
+def _counts(compiled, seed):
+    root = np.random.SeedSequence(seed)
+    rng = np.random.Generator(np.random.PCG64DXSM(root.spawn(1)[0]))
+    return engine.run_block(compiled, 2_000, rng,
+                            lambda j: np.random.Generator(np.random.PCG64DXSM(seed + 1 + j)))
+
+
+@settings(max_examples=40)
+@given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_looking_again_only_where_state_changed_changes_nothing(scenario, seed):
+    compiled = compile_scenario(scenario)
+    usual = _counts(compiled, seed)
+    layout = compiled.engine_layout
+    refresh = layout.refresh
+    with pytest.MonkeyPatch.context() as patch:
+        # Every round looks at every open trial and sets every chance anew.
+        patch.setattr(layout, "refresh", [True] * len(refresh))
+        patch.setattr(engine, "DENSE_ABOVE", -1.0)
+        every = _counts(compiled, seed)
+        # ... and every round picks out the trials that changed, however many they are.
+        patch.setattr(layout, "refresh", refresh)
+        patch.setattr(engine, "DENSE_ABOVE", 2.0)
+        picked = _counts(compiled, seed)
+    for name in (f.name for f in fields(usual)):
+        assert np.array_equal(getattr(usual, name), getattr(every, name)), name
+        assert np.array_equal(getattr(usual, name), getattr(picked, name)), name
