@@ -389,8 +389,6 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
     if layout.unit_target is not None:
         # Every objection concerns the same candidate: one pressure row for all of them.
         target = layout.unit_target
-        unit_active = np.broadcast_to(active[target:target + 1],
-                                      (layout.n_units, active.shape[1]))
         exponent = np.multiply(bandwagon, backing[position[target]])
     else:
         if layout.unit_cand is not None:
@@ -410,7 +408,13 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
     np.exp(hazard, out=hazard)
     np.subtract(1.0, hazard, out=hazard)
     can_lift = seen.standing & seen.live if seen.live is not None else seen.standing.copy()
-    hazard *= _and_rows(can_lift, unit_active)
+    if layout.unit_target is None:
+        _and_rows(can_lift, unit_active)
+    elif active.shape[1] > 1:
+        can_lift &= active[target]  # one row for every unit
+    elif not active[target, 0]:
+        can_lift[...] = False
+    hazard *= can_lift
     if rows is None:
         state.hazard = hazard  # a new array: no need to copy it over the old one
     else:

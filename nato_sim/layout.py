@@ -80,13 +80,15 @@ class Layout:
         self.entered = [(cs.enters <= r)[:, None] for r in range(cs.rounds + 1)]
         self.all_entered = [bool(column.all()) for column in self.entered]
 
-        # Rounds whose end applies `until` to every open trial: the first (a rule may wait
-        # on one never raised) and those from which a `round` condition holds. Otherwise a
-        # condition can only come to hold in a trial whose state just changed.
-        starts = {max(cond.target - 1, 1) for k in self.until_rules
-                  for cond in cs.rule_until[k] if cond.kind == "round"}
-        self.until_all = [r in starts or (r == 1 and bool(self.until_rules))
-                          for r in range(cs.rounds + 1)]
+        # Rounds whose end applies `until` to every open trial: those from which a `round`
+        # condition holds, and the first when a rule waits on another's lift (the other may
+        # never have been raised). Otherwise a condition can only come to hold in a trial
+        # whose state just changed: a candidate withdrew, a rule lifted.
+        conditions = [cond for k in self.until_rules for cond in cs.rule_until[k]]
+        starts = {max(cond.target - 1, 1) for cond in conditions if cond.kind == "round"}
+        if any(cond.kind == "lifted" for cond in conditions):
+            starts.add(1)
+        self.until_all = [r in starts for r in range(cs.rounds + 1)]
         # Rounds in which every open trial is looked at again, not only those whose state
         # changed: the first, those in which a candidate enters, and those after an `until`
         # applied to all.
