@@ -322,12 +322,16 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
     decided_here = _any_row(eligible)
     decided = np.flatnonzero(decided_here)
     if len(decided):
-        choice = cols.look[_choose(np.take(eligible, decided, axis=1), looked, decided, draws)]
+        picked = _choose(np.take(eligible, decided, axis=1), looked, decided, draws)
+        choice = cols.look[picked]
         at = decided if rows is None else rows[decided]
         state.winner[at] = choice
         state.open[at] = False
-        counts.outcomes[:len(cs.candidate_ids)] += np.bincount(
-            choice, minlength=len(cs.candidate_ids))
+        if len(cols.look) <= 4:  # a count per row costs less than bincount's
+            for row, candidate in enumerate(cols.look):
+                counts.outcomes[candidate] += np.count_nonzero(picked == row)
+        else:
+            counts.outcomes[cols.look] += np.bincount(picked, minlength=len(cols.look))
         counts.decided_round[r - 1] += len(decided)
 
     live = ~decided_here
@@ -365,12 +369,15 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
     if state.may_withdraw:
         # Step b: candidates behind the front-runner withdraw with their probability.
         may = layout.quitters
-        masked = np.where(active, backing, -np.inf)  # every candidate is backed: cols.all
+        # Every candidate is backed (cols.all). Backings are at least 0, so -1 marks those not
+        # in the race: arithmetic, where np.where would cost five times as much.
+        masked = backing * active
+        masked -= ~active
         behind = masked[may] < masked.max(axis=0) - TOLERANCE
         behind &= active[may]
         if live is not None:
             behind &= live
-        quit = np.where(behind, _sub(state.withdraw, rows)[may], 0.0)
+        quit = _sub(state.withdraw, rows)[may] * behind
         if rows is None:
             state.quit = quit
         else:
@@ -510,7 +517,10 @@ def _choose(eligible: np.ndarray, looked: np.ndarray, columns: np.ndarray,
     if len(eligible) == 1:
         return np.zeros(eligible.shape[1], dtype=np.intp)
     choice = _first_row(eligible)
-    several = np.flatnonzero(eligible.sum(axis=0, dtype=np.int16) > 1)
+    if len(eligible) == 2:
+        several = np.flatnonzero(eligible[0] & eligible[1])
+    else:
+        several = np.flatnonzero(eligible.sum(axis=0, dtype=np.int16) > 1)
     if len(several):
         # np.take, not [:, several]: that indexing returns a column-major array, on which
         # every reduction down the candidates costs several times more.
@@ -532,22 +542,23 @@ def _pick_best(scores: np.ndarray, draws: Draws) -> np.ndarray:
         # The pick-th tied row (from 0): the tied row with `pick` tied rows above it.
         pick = (draws.uniform((len(cols),)) * n_tied[cols]).astype(np.int16)
         sub = np.take(tied, cols, axis=1)
-        above = np.zeros(len(cols), dtype=np.int16)
-        picked = np.zeros(len(cols), dtype=np.intp)
-        for row in range(len(sub)):
-            np.putmask(picked, sub[row] & (above == pick), row)
-            above += sub[row]
-        choice[cols] = picked
+        # Rows at or below the picked one: those whose count of tied rows so far passed pick.
+        passed = np.cumsum(sub, axis=0, dtype=np.int16) > pick
+        choice[cols] = _first_row(passed)
     return choice
 
 
 def _first_row(mask: np.ndarray) -> np.ndarray:
     """Index of the first True row in each column (each column has one)."""
-    # A loop over the few rows: argmax down the short axis is a hundred times slower.
-    first = np.zeros(mask.shape[1], dtype=np.intp)
-    for row in range(len(mask) - 1, -1, -1):
-        np.putmask(first, mask[row], row)
-    return first
+    # The index is how many rows above it are all False: a few boolean operations down
+    # the short axis. argmax there, or a masked write per row, costs ten to a hundred times
+    # more.
+    none_yet = ~mask[0]
+    first = none_yet.view(np.int8).astype(np.int16)
+    for row in mask[1:-1]:
+        none_yet &= ~row
+        first += none_yet
+    return first.astype(np.intp)
 
 
 def _apply_until(cs: Compiled, layout: Layout, r: int, standing: np.ndarray,
