@@ -410,34 +410,37 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
     rows, active, backing = seen.rows, seen.active, seen.backing
     position = seen.cols.position
     bandwagon = _sub(state.bandwagon, rows)
-    if layout.unit_target is not None:
-        # Every objection concerns the same candidate: one pressure row for all of them.
-        target = layout.unit_target
-        exponent = np.multiply(bandwagon, backing[position[target]])
+    log_keep = _sub(state.log_keep, rows)
+    can_lift = seen.standing & seen.live if seen.live is not None else seen.standing.copy()
+    if layout.unit_cand is not None:
+        # Each objection concerns one candidate: 1 + bandwagon * backing once per candidate,
+        # then one product per unit, with no rows copied out.
+        exponent = {}
+        for c in layout.objected:
+            exponent[c] = np.multiply(bandwagon, backing[position[c]])
+            exponent[c] += 1.0
+        hazard = np.empty(can_lift.shape)
+        for unit, c in enumerate(layout.unit_cand):
+            np.multiply(log_keep[unit], exponent[c], out=hazard[unit])
+            if active.shape[1] > 1:
+                can_lift[unit] &= active[c]
+            elif not active[c, 0]:
+                can_lift[unit] = False
     else:
-        if layout.unit_cand is not None:
-            unit_active = active[layout.unit_cand]
-            pressure = backing[position[layout.unit_cand]]
-        else:
-            masked = np.where(active[position >= 0], backing, -np.inf)
-            pressure = np.stack([masked[position[cands]].max(axis=0)
-                                 for cands in layout.unit_cands])
-            unit_active = np.isfinite(pressure)
-            pressure = np.where(unit_active, pressure, 0.0)
-        exponent = np.multiply(bandwagon, pressure)
+        # A bloc against several candidates feels the highest backing among those active.
+        masked = np.where(active[position >= 0], backing, -np.inf)
+        pressure = np.stack([masked[position[cands]].max(axis=0)
+                             for cands in layout.unit_cands])
+        unit_active = np.isfinite(pressure)
+        pressure = np.where(unit_active, pressure, 0.0)
+        hazard = np.multiply(bandwagon, pressure)
+        hazard += 1.0
+        hazard *= log_keep
+        _and_rows(can_lift, unit_active)
     # hazard = 1 - exp(log_keep * (1 + bandwagon * pressure)), in place. exp costs half of
     # expm1, and the digits expm1 would keep below 1e-16 are finer than a uniform's.
-    exponent += 1.0
-    hazard = np.multiply(_sub(state.log_keep, rows), exponent)
     np.exp(hazard, out=hazard)
     np.subtract(1.0, hazard, out=hazard)
-    can_lift = seen.standing & seen.live if seen.live is not None else seen.standing.copy()
-    if layout.unit_target is None:
-        _and_rows(can_lift, unit_active)
-    elif active.shape[1] > 1:
-        can_lift &= active[target]  # one row for every unit
-    elif not active[target, 0]:
-        can_lift[...] = False
     hazard *= can_lift
     if rows is None:
         state.hazard = hazard  # a new array: no need to copy it over the old one

@@ -56,9 +56,8 @@ class Layout:
         single = all(len(c) == 1 for c in self.unit_cands)
         self.unit_cand = (np.array([c[0] for c in self.unit_cands], dtype=np.intp)
                           if single else None)
-        # The candidate all objections concern, when they concern one and the same.
-        self.unit_target = (int(self.unit_cand[0]) if self.unit_cand is not None
-                            and len(set(self.unit_cand.tolist())) == 1 else None)
+        # The candidates objections concern, each once.
+        self.objected = sorted({c for cands in self.unit_cands for c in cands})
         after = cs.rule_after[cs.unit_rule] if n_rules else np.zeros(0, dtype=np.int64)
         # A unit whose lift is the constant 0 never lifts (its hazard is 0): none of them, no
         # hazard to compute. With some that may, they go along: it spares selecting rows.
