@@ -85,8 +85,11 @@ def _log_keep(lift: list[np.ndarray | float], unit_rule: np.ndarray, n: int) -> 
                 table[unit] = table[done[rule]]
                 continue
             done[rule] = unit
-            np.subtract(1.0, lift[rule], out=table[unit])
-            np.log(table[unit], out=table[unit])
+            if np.isscalar(lift[rule]):
+                table[unit] = np.log(1.0 - lift[rule])
+            else:
+                np.subtract(1.0, lift[rule], out=table[unit])
+                np.log(table[unit], out=table[unit])
         return table
 
 
@@ -147,11 +150,13 @@ class _Block:
                     ).sum(axis=0)[:, None]
             if drawn:
                 per_trial = np.empty((n_cands, n))
+                term = np.empty(n)
                 for c in range(n_cands):
                     per_trial[c] = base[c, 0]
                     for e in drawn:
                         if entry_share[e, c]:
-                            per_trial[c] += entry_share[e, c] * support[e]
+                            np.multiply(support[e], entry_share[e, c], out=term)
+                            per_trial[c] += term
                 base = per_trial
         else:
             table = _table(support, n)
@@ -188,9 +193,11 @@ class _Block:
         # The chance that each unit lifts (step a) and that each candidate who may withdraws
         # (step b) at the end of the round, as of when the trial's state was last looked at:
         # it only changes when the state does. 0 where it cannot happen, and in ended trials.
-        self.hazard = np.zeros((n_units, n if n_units else 1))
+        # The first round sets them for every trial before any is read: until then, one
+        # column, which compacting leaves alone.
+        self.hazard = np.zeros((n_units, 1))
         n_quit = len(layout.quitters) if self.may_withdraw else 0
-        self.quit = np.zeros((n_quit, n if n_quit else 1))
+        self.quit = np.zeros((n_quit, 1))
         self.trial = np.arange(n)  # position of each trial in the block
         self.open = np.ones(n, dtype=bool)
         self.winner = np.full(n, -1, dtype=np.intp)  # candidate appointed, -1 if none
