@@ -2,8 +2,9 @@
 
 Pure numpy: a compiled scenario, a trial count and a generator in; integer counts out.
 Every trial of the block advances in lock-step, one round at a time. Trials that end are
-frozen and tallied; the working set is compacted whenever a quarter of it has ended, so later
-rounds cost about what is still open.
+frozen and tallied; the working set is compacted once fewer than 40% of its rows are open,
+so later rounds cost about what is still open. Within a round, only the trials whose state
+changed are looked at again (`run_block`).
 
 Per-trial state is laid out trial-minor: an array is (columns, trials), one contiguous row per
 unit, pair, rule or candidate. numpy then runs every operation, including the broadcasts of a
@@ -19,6 +20,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from nato_sim import trial_arrays as trials
 from nato_sim.compiled import Compiled
 from nato_sim.draws import Draws
 from nato_sim.layout import Columns, Layout
@@ -63,16 +65,6 @@ class Counts:
         return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
-def _table(values: list[np.ndarray | float], n: int) -> np.ndarray:
-    """(len, 1) when all values are constant, else (len, n)."""
-    if all(np.isscalar(v) for v in values):
-        return np.array(values, dtype=float).reshape(-1, 1)
-    table = np.empty((len(values), n))
-    for row, value in enumerate(values):
-        table[row] = value
-    return table
-
-
 def _log_keep(lift: list[np.ndarray | float], unit_rule: np.ndarray, n: int) -> np.ndarray:
     """log(1 - lift) of each unit's rule: (units, 1) when every lift is fixed, else (units, n)."""
     with np.errstate(divide="ignore"):  # lift 1: log 0 = -inf, a certain lift
@@ -93,27 +85,10 @@ def _log_keep(lift: list[np.ndarray | float], unit_rule: np.ndarray, n: int) -> 
         return table
 
 
-def _and_rows(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """x &= mask in place, for a mask (rows, trials) or a column (rows, 1); returns x."""
-    # numpy combines a column of bools with the rows many times more slowly than two rows.
-    if mask.shape[-1] > 1:
-        x &= mask
-    elif not mask.all():
-        x[~mask[:, 0]] = False
-    return x
-
-
-def _take(value, rows: np.ndarray):
-    """The given trials of a per-trial value; a constant (a float, one column) as it is."""
-    if isinstance(value, np.ndarray) and value.shape[-1] > 1:
-        return np.take(value, rows, axis=-1)
-    return value
-
-
 class _Block:
     """The working set of one block: per-trial state, one column per trial not yet dropped."""
 
-    # Compacted together; those that do not vary by trial are left as they are (`_take`).
+    # Compacted together; those that do not vary by trial are left as they are (`trials.take`).
     ARRAYS = ("standing", "gone", "trial", "open", "winner", "in_race", "hazard", "quit",
               "base", "contrib", "withdraw", "log_keep",
               "threshold", "bandwagon", "extend_chance")
@@ -133,7 +108,7 @@ class _Block:
         self.bandwagon = draws.param(cs.bandwagon, n)
         self.extend_chance = draws.param(cs.extend_chance, n)
 
-        share = _table(weights, n)
+        share = trials.table(weights, n)
         share /= share.sum(axis=0)                               # (M, 1) or (M, n)
         pair_entry = cs.support_index[cs.pair_member, cs.pair_candidate]
         # B_c without objections, sum_m share_m * s(m, c): support entries are shared by many
@@ -159,14 +134,14 @@ class _Block:
                             per_trial[c] += term
                 base = per_trial
         else:
-            table = _table(support, n)
+            table = trials.table(support, n)
             base = np.stack([(share * table[cs.support_index[:, c]]).sum(axis=0)
                              for c in range(n_cands)])
         self.base = base                                         # (C, 1) or (C, n)
         # What each objecting member's support adds to the candidate: (U, 1) or (U, n).
         pair_support = [support[e] for e in pair_entry]
         if all(np.isscalar(v) for v in pair_support) or share.shape[1] > 1:
-            self.contrib = share[cs.pair_member] * _table(pair_support, n)
+            self.contrib = share[cs.pair_member] * trials.table(pair_support, n)
         else:
             self.contrib = np.empty((len(pair_entry), n))
             for pair, (member, value) in enumerate(zip(cs.pair_member, pair_support,
@@ -175,7 +150,7 @@ class _Block:
 
         # Decided once per block, so that whether a round draws never depends on the state.
         self.may_withdraw = any(np.any(np.asarray(v) > 0) for v in withdraw)
-        self.withdraw = _table(withdraw, n)                      # (C, 1) or (C, n)
+        self.withdraw = trials.table(withdraw, n)                # (C, 1) or (C, n)
         # log(1 - lift) per unit: the hazard 1 - (1 - lift)^x is then 1 - exp(x * log_keep).
         # log, not log1p: several times faster, and 1 - lift loses nothing a uniform's
         # 53 bits would notice.
@@ -205,32 +180,7 @@ class _Block:
     def keep(self, rows: np.ndarray) -> None:
         """Keep only the given trials (indexes, not empty), in order."""
         for name in self.ARRAYS:
-            setattr(self, name, _take(getattr(self, name), rows))
-
-
-def _sub(value, rows: np.ndarray | None):
-    """`_take` of the given trials, or the value as it is for every trial (None)."""
-    return value if rows is None else _take(value, rows)
-
-
-def _put(target: np.ndarray, rows: np.ndarray | None, values) -> None:
-    """target[:, rows] = values, or target[...] = values for every trial (None)."""
-    if rows is None:
-        target[...] = values
-        return
-    # One row at a time: numpy writes to a list of columns of a 2-D array, and reads from
-    # one, several times more slowly than to and from a list of places in each row.
-    if np.isscalar(values):
-        for row in target:
-            row[rows] = values
-    else:
-        for row, value in zip(target, values, strict=True):
-            row[rows] = value
-
-
-def _any_row(mask: np.ndarray) -> np.ndarray:
-    """Whether any row is True, per column."""
-    return mask[0] if len(mask) == 1 else np.logical_or.reduce(mask, axis=0)
+            setattr(self, name, trials.take(getattr(self, name), rows))
 
 
 def run_block(cs: Compiled, n: int, rng: np.random.Generator,
@@ -238,10 +188,11 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
     """Simulate `n` trials of the scenario and return their counts.
 
     A trial's appointment and the chances of its lifts and withdrawals depend only on its
-    state, which changes only through those events (and through the calendar: entries,
-    `after` and `until` rounds). So each round looks again only at the trials whose state
+    state, which changes only through those events (and through the calendar: a candidate
+    entering, an `until` round). So each round looks again only at the trials whose state
     changed, or at every open one when the calendar says so; in the others a round is one
-    comparison of its uniforms with the chances already set.
+    comparison of its uniforms with the chances already set (a rule's `after` only decides
+    which of those comparisons count).
 
     Args:
         cs: the compiled scenario.
@@ -321,29 +272,29 @@ class _Seen:
 
     def kept(self, rows: np.ndarray) -> _Seen:
         """The same, once the working set keeps only `rows` (the open trials)."""
-        return _Seen(self.decided, None, self.cols, _take(self.standing, rows),
-                     _take(self.active, rows), _take(self.backing, rows), None)
+        return _Seen(self.decided, None, self.cols, trials.take(self.standing, rows),
+                     trials.take(self.active, rows), trials.take(self.backing, rows), None)
 
 
 def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarray | None,
             draws: Draws, counts: Counts) -> _Seen:
     """Round r's appointments in the open trials at `rows` (None: every open trial)."""
     cols = layout.columns(r, state.may_withdraw)
-    standing = _sub(state.standing, rows)
+    standing = trials.pick(state.standing, rows)
     # Entered and not withdrawn: (C, 1) or (C, n).
-    in_race = _sub(state.in_race, rows)
+    in_race = trials.pick(state.in_race, rows)
     active = in_race if layout.all_entered[r] else in_race & layout.entered[r]
     pairs = layout.pairs(standing)
-    base = _sub(state.base, rows)
+    base = trials.pick(state.base, rows)
     base = base if cols.all else base[cols.backed]
-    backing = _backing(base, pairs * _sub(state.contrib, rows), cols.pairs_of)
+    backing = _backing(base, pairs * trials.pick(state.contrib, rows), cols.pairs_of)
     looked = backing if cols.look_rows is None else backing[cols.look_rows]
     eligible = ~cols.objected(pairs)
     if rows is None:
         eligible &= state.open  # `rows` holds open trials only
-    eligible = _and_rows(eligible, active[cols.look])
-    eligible &= looked >= _sub(state.threshold, rows)
-    decided_here = _any_row(eligible)
+    eligible = trials.and_rows(eligible, active[cols.look])
+    eligible &= looked >= trials.pick(state.threshold, rows)
+    decided_here = trials.any_row(eligible)
     decided = np.flatnonzero(decided_here)
     if len(decided):
         picked = _choose(np.take(eligible, decided, axis=1), looked, decided, draws)
@@ -401,11 +352,11 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
         behind &= active[may]
         if live is not None:
             behind &= live
-        quit = _sub(state.withdraw, rows)[may] * behind
+        quit = trials.pick(state.withdraw, rows)[may] * behind
         if rows is None:
             state.quit = quit
         else:
-            _put(state.quit, rows, quit)
+            trials.put(state.quit, rows, quit)
 
 
 def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
@@ -416,8 +367,8 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
     """
     rows, active, backing = seen.rows, seen.active, seen.backing
     position = seen.cols.position
-    bandwagon = _sub(state.bandwagon, rows)
-    log_keep = _sub(state.log_keep, rows)
+    bandwagon = trials.pick(state.bandwagon, rows)
+    log_keep = trials.pick(state.log_keep, rows)
     can_lift = seen.standing & seen.live if seen.live is not None else seen.standing.copy()
     if layout.unit_cand is not None:
         # Each objection concerns one candidate: 1 + bandwagon * backing once per candidate,
@@ -443,7 +394,7 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
         hazard = np.multiply(bandwagon, pressure)
         hazard += 1.0
         hazard *= log_keep
-        _and_rows(can_lift, unit_active)
+        trials.and_rows(can_lift, unit_active)
     # hazard = 1 - exp(log_keep * (1 + bandwagon * pressure)), in place. exp costs half of
     # expm1, and the digits expm1 would keep below 1e-16 are finer than a uniform's.
     np.exp(hazard, out=hazard)
@@ -452,7 +403,7 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
     if rows is None:
         state.hazard = hazard  # a new array: no need to copy it over the old one
     else:
-        _put(state.hazard, rows, hazard)
+        trials.put(state.hazard, rows, hazard)
 
 
 def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
@@ -472,11 +423,11 @@ def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
             lifts = np.zeros(uniforms.shape, dtype=bool)
             lifts[units] = uniforms[units] < state.hazard[units]
         if lifts is not None:
-            events = _any_row(lifts)
+            events = trials.any_row(lifts)
     if state.may_withdraw:
         uniforms = draws.aligned(len(layout.quitters), state.trial)
         quits = uniforms < state.quit
-        events = _any_row(quits) if events is None else events | _any_row(quits)
+        events = trials.any_row(quits) if events is None else events | trials.any_row(quits)
     changed = np.flatnonzero(events) if events is not None else np.zeros(0, dtype=np.intp)
     return lifts, quits, changed
 
@@ -486,26 +437,26 @@ def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
                   quits: np.ndarray | None) -> None:
     """Apply the lifts and withdrawals at `rows` (None: every trial of the working set), then
     step c in the open ones; date the rules that stop standing."""
-    standing = _sub(state.standing, rows)
+    standing = trials.pick(state.standing, rows)
     before = layout.rules(standing)
     # Only standing objections have a chance to lift: flipping them clears them.
-    standing = standing ^ _sub(lifts, rows) if lifts is not None else standing.copy()
+    standing = standing ^ trials.pick(lifts, rows) if lifts is not None else standing.copy()
     in_race = state.in_race
     if quits is not None:
-        in_race = _sub(state.in_race, rows)  # every row: changed in place
-        in_race[layout.quitters] &= ~_sub(quits, rows)
+        in_race = trials.pick(state.in_race, rows)  # every row: changed in place
+        in_race[layout.quitters] &= ~trials.pick(quits, rows)
     _apply_until(cs, layout, r, standing, in_race, state.open if rows is None else None)
-    gone = _sub(state.gone, rows)
+    gone = trials.pick(state.gone, rows)
     # A rule only ever goes from standing to not: where the two differ, it stopped in round
     # r. Adding r there costs a tenth of a masked write.
     gone += (before ^ layout.rules(standing)) * np.int16(r)
     if rows is None:
         state.standing = standing
         return
-    _put(state.standing, rows, standing)
-    _put(state.gone, rows, gone)
+    trials.put(state.standing, rows, standing)
+    trials.put(state.gone, rows, gone)
     if quits is not None:
-        _put(state.in_race, rows, in_race)
+        trials.put(state.in_race, rows, in_race)
 
 
 def _tally(state: _Block, layout: Layout, cs: Compiled, counts: Counts,
@@ -545,7 +496,7 @@ def _choose(eligible: np.ndarray, looked: np.ndarray, columns: np.ndarray,
     """
     if len(eligible) == 1:
         return np.zeros(eligible.shape[1], dtype=np.intp)
-    choice = _first_row(eligible)
+    choice = trials.first_row(eligible)
     if len(eligible) == 2:
         several = np.flatnonzero(eligible[0] & eligible[1])
     else:
@@ -565,7 +516,7 @@ def _pick_best(scores: np.ndarray, draws: Draws) -> np.ndarray:
         return np.zeros(scores.shape[1], dtype=np.intp)
     tied = scores >= scores.max(axis=0) - TOLERANCE
     n_tied = tied.sum(axis=0, dtype=np.int16)  # narrow sums down a short axis are fastest
-    choice = _first_row(tied)
+    choice = trials.first_row(tied)
     cols = np.flatnonzero(n_tied > 1)
     if len(cols):
         # The pick-th tied row (from 0): the tied row with `pick` tied rows above it.
@@ -573,21 +524,8 @@ def _pick_best(scores: np.ndarray, draws: Draws) -> np.ndarray:
         sub = np.take(tied, cols, axis=1)
         # Rows at or below the picked one: those whose count of tied rows so far passed pick.
         passed = np.cumsum(sub, axis=0, dtype=np.int16) > pick
-        choice[cols] = _first_row(passed)
+        choice[cols] = trials.first_row(passed)
     return choice
-
-
-def _first_row(mask: np.ndarray) -> np.ndarray:
-    """Index of the first True row in each column (each column has one)."""
-    # The index is how many rows above it are all False: a few boolean operations down
-    # the short axis. argmax there, or a masked write per row, costs ten to a hundred times
-    # more.
-    none_yet = ~mask[0]
-    first = none_yet.view(np.int8).astype(np.int16)
-    for row in mask[1:-1]:
-        none_yet &= ~row
-        first += none_yet
-    return first.astype(np.intp)
 
 
 def _apply_until(cs: Compiled, layout: Layout, r: int, standing: np.ndarray,
