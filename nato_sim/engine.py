@@ -416,12 +416,10 @@ def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
     events = None
     if layout.n_units:
         uniforms = draws.aligned(layout.n_units, state.trial)
-        units = layout.lifting[r]
-        if len(units) == layout.n_units:
+        if len(layout.lifting[r]):
             lifts = np.less(uniforms, state.hazard, out=np.empty(uniforms.shape, dtype=bool))
-        elif len(units):
-            lifts = np.zeros(uniforms.shape, dtype=bool)
-            lifts[units] = uniforms[units] < state.hazard[units]
+            for unit in layout.waiting[r]:  # its rule's `after` is still to come
+                lifts[unit] = False
         if lifts is not None:
             events = trials.any_row(lifts)
     if state.may_withdraw:

@@ -65,6 +65,8 @@ class Layout:
                          for k in cs.unit_rule], dtype=bool)
         self.lifting = [np.flatnonzero(after <= r + 1) if (soft & (after <= r + 1)).any()
                         else np.zeros(0, dtype=np.intp) for r in range(cs.rounds + 1)]
+        # The units whose rule's `after` keeps them from lifting at the end of round r.
+        self.waiting = [np.flatnonzero(after > r + 1).tolist() for r in range(cs.rounds + 1)]
         self.until_rules = [k for k in range(n_rules) if cs.rule_until[k]]
         self.n_units = n_units
         # A candidate no objection concerns has the same backing in every round: if it is not
