@@ -89,7 +89,7 @@ class _Block:
     """The working set of one block: per-trial state, one column per trial not yet dropped."""
 
     # Compacted together; those that do not vary by trial are left as they are (`trials.take`).
-    ARRAYS = ("standing", "gone", "trial", "open", "winner", "in_race", "hazard", "quit",
+    ARRAYS = ("standing", "trial", "open", "winner", "in_race", "hazard", "quit",
               "base", "contrib", "withdraw", "log_keep",
               "threshold", "bandwagon", "extend_chance")
 
@@ -161,8 +161,6 @@ class _Block:
         self.standing = np.empty((n_units, n), dtype=bool)
         for unit, rule in enumerate(cs.unit_rule):
             np.less(uniforms[unit], chance[rule], out=self.standing[unit])
-        # The round at whose end each raised rule stopped standing; 0 while it stands.
-        self.gone = np.zeros((len(cs.rule_ids), n), dtype=np.int16)
         # Without withdrawals nobody withdraws: one column, and who is active is one column.
         self.in_race = np.ones((n_cands, n if self.may_withdraw else 1), dtype=bool)
         # The chance that each unit lifts (step a) and that each candidate who may withdraws
@@ -229,7 +227,7 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
                 _set_chances(state, layout, seen)  # before those rows move
                 seen = None
             rows = np.flatnonzero(state.open)
-            _tally(state, layout, cs, counts, ~state.open)
+            _tally(state, layout, counts, ~state.open)
             state.keep(rows)
             if seen is not None:
                 seen = seen.kept(rows)  # no chances to set for the trials just ended
@@ -239,9 +237,9 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
         if layout.until_all[r] or len(changed) > DENSE_ABOVE * n_open:
             changed = None  # every open trial: cheaper than picking most of them out
         if changed is None or len(changed):
-            _apply_events(state, layout, cs, r, changed, lifts, quits)
+            _apply_events(state, layout, cs, r, changed, lifts, quits, counts)
 
-    _tally(state, layout, cs, counts, None)
+    _tally(state, layout, counts, None)
     extended = 0
     if n_open and cs.extend:
         chance = state.extend_chance
@@ -432,9 +430,9 @@ def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
 
 def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
                   rows: np.ndarray | None, lifts: np.ndarray | None,
-                  quits: np.ndarray | None) -> None:
+                  quits: np.ndarray | None, counts: Counts) -> None:
     """Apply the lifts and withdrawals at `rows` (None: every trial of the working set), then
-    step c in the open ones; date the rules that stop standing."""
+    step c in the open ones; count the rules that stop standing."""
     standing = trials.pick(state.standing, rows)
     before = layout.rules(standing)
     # Only standing objections have a chance to lift: flipping them clears them.
@@ -444,23 +442,22 @@ def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
         in_race = trials.pick(state.in_race, rows)  # every row: changed in place
         in_race[layout.quitters] &= ~trials.pick(quits, rows)
     _apply_until(cs, layout, r, standing, in_race, state.open if rows is None else None)
-    gone = trials.pick(state.gone, rows)
-    # A rule only ever goes from standing to not: where the two differ, it stopped in round
-    # r. Adding r there costs a tenth of a masked write.
-    gone += (before ^ layout.rules(standing)) * np.int16(r)
+    # A rule only ever goes from standing to not, and an ended trial changes no more: count
+    # the lift now, in the round it happens, rather than carry its date to the trial's end.
+    stopped = np.count_nonzero(before ^ layout.rules(standing), axis=1)
+    counts.lifted += stopped
+    counts.lift_round[:, r + 1] += stopped  # round r + 1 is the first it no longer stands
     if rows is None:
         state.standing = standing
         return
     trials.put(state.standing, rows, standing)
-    trials.put(state.gone, rows, gone)
     if quits is not None:
         trials.put(state.in_race, rows, in_race)
 
 
-def _tally(state: _Block, layout: Layout, cs: Compiled, counts: Counts,
-           ended: np.ndarray | None) -> None:
-    """Tally blockers and lifts of the trials marked in `ended`, or of every trial of the
-    working set (None); they have ended."""
+def _tally(state: _Block, layout: Layout, counts: Counts, ended: np.ndarray | None) -> None:
+    """Tally the blockers of the trials marked in `ended`, or of every trial of the working
+    set (None); they have ended."""
     # Masked, not picked out: ANDing a row over every trial costs a tenth of a gather.
     pairs = layout.pairs(state.standing)
     still = pairs & (layout.pair_candidate[:, None] != state.winner)
@@ -474,15 +471,6 @@ def _tally(state: _Block, layout: Layout, cs: Compiled, counts: Counts,
         elif pairs_of:
             alone = pairs[pairs_of].sum(axis=0, dtype=np.int16) == 1
             counts.pivotal[pairs_of] += np.count_nonzero(still[pairs_of] & alone, axis=1)
-    for rule, dates in enumerate(state.gone):
-        # dates[t] = r >= 1: lifted at the end of round r, so round r + 1 was the first in
-        # which the rule no longer stood; 0: still standing, never raised, or not counted.
-        if ended is not None:
-            dates = dates * ended
-        lifted = np.count_nonzero(dates)
-        if lifted:  # often none in trials that ended early
-            counts.lifted[rule] += lifted
-            counts.lift_round[rule, 2:] += np.bincount(dates, minlength=cs.rounds + 1)[1:]
 
 
 def _choose(eligible: np.ndarray, looked: np.ndarray, columns: np.ndarray,
