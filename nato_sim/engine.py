@@ -89,7 +89,7 @@ class _Block:
     """The working set of one block: per-trial state, one column per trial not yet dropped."""
 
     # Compacted together; those that do not vary by trial are left as they are (`trials.take`).
-    ARRAYS = ("standing", "trial", "open", "winner", "in_race", "hazard", "quit",
+    ARRAYS = ("standing", "trial", "open", "in_race", "hazard", "quit",
               "base", "contrib", "withdraw", "log_keep",
               "threshold", "bandwagon", "extend_chance")
 
@@ -173,7 +173,6 @@ class _Block:
         self.quit = np.zeros((n_quit, 1))
         self.trial = np.arange(n)  # position of each trial in the block
         self.open = np.ones(n, dtype=bool)
-        self.winner = np.full(n, -1, dtype=np.intp)  # candidate appointed, -1 if none
 
     def keep(self, rows: np.ndarray) -> None:
         """Keep only the given trials (indexes, not empty), in order."""
@@ -227,7 +226,6 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
                 _set_chances(state, layout, seen)  # before those rows move
                 seen = None
             rows = np.flatnonzero(state.open)
-            _tally(state, layout, counts, ~state.open)
             state.keep(rows)
             if seen is not None:
                 seen = seen.kept(rows)  # no chances to set for the trials just ended
@@ -239,7 +237,7 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
         if changed is None or len(changed):
             _apply_events(state, layout, cs, r, changed, lifts, quits, counts)
 
-    _tally(state, layout, counts, None)
+    _count_blockers(layout, counts, layout.pairs(state.standing), state.open)
     extended = 0
     if n_open and cs.extend:
         chance = state.extend_chance
@@ -295,17 +293,16 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
     decided_here = trials.any_row(eligible)
     decided = np.flatnonzero(decided_here)
     if len(decided):
+        # The row in cols.look of the candidate each decided trial appoints.
         picked = _choose(np.take(eligible, decided, axis=1), looked, decided, draws)
-        choice = cols.look[picked]
-        at = decided if rows is None else rows[decided]
-        state.winner[at] = choice
-        state.open[at] = False
+        state.open[decided if rows is None else rows[decided]] = False
         if len(cols.look) <= 4:  # a count per row costs less than bincount's
             for row, candidate in enumerate(cols.look):
                 counts.outcomes[candidate] += np.count_nonzero(picked == row)
         else:
             counts.outcomes[cols.look] += np.bincount(picked, minlength=len(cols.look))
         counts.decided_round[r - 1] += len(decided)
+        _count_blockers(layout, counts, pairs, decided_here)
 
     live = ~decided_here
     if rows is None:
@@ -455,14 +452,15 @@ def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
         trials.put(state.in_race, rows, in_race)
 
 
-def _tally(state: _Block, layout: Layout, counts: Counts, ended: np.ndarray | None) -> None:
-    """Tally the blockers of the trials marked in `ended`, or of every trial of the working
-    set (None); they have ended."""
+def _count_blockers(layout: Layout, counts: Counts, pairs: np.ndarray,
+                    ended: np.ndarray) -> None:
+    """Count the pairs still objecting in the trials marked in `ended`, which end now.
+
+    A candidate appointed has no pair standing against it, so every standing pair in a
+    decided trial blocked a candidate who lost; in an undecided one, every candidate lost.
+    """
     # Masked, not picked out: ANDing a row over every trial costs a tenth of a gather.
-    pairs = layout.pairs(state.standing)
-    still = pairs & (layout.pair_candidate[:, None] != state.winner)
-    if ended is not None:
-        still &= ended
+    still = pairs & ended
     counts.blocked += np.count_nonzero(still, axis=1)
     for pairs_of in layout.pairs_of:
         # A pair is the sole blocker when no other pair of its candidate still objects.
