@@ -50,19 +50,16 @@ def run_engine(compiled, trials: int, workers: int = 1) -> tuple[float, Counts]:
     return time.perf_counter() - start, total
 
 
-def rng_floor(uniforms: int, repeat: int = 3) -> float:
+def rng_floor(uniforms: int) -> float:
     """Seconds to draw `uniforms` doubles from PCG64DXSM, a block's width at a time: the
     size of one row the engine draws, and about the fastest way there is."""
     gen = np.random.Generator(np.random.PCG64DXSM(1))
     out = np.empty(BLOCK_SIZE)
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(uniforms // BLOCK_SIZE):
-            gen.random(out=out)
-        gen.random(out=out[:uniforms % BLOCK_SIZE])
-        best = min(best, time.perf_counter() - start)
-    return best
+    start = time.perf_counter()
+    for _ in range(uniforms // BLOCK_SIZE):
+        gen.random(out=out)
+    gen.random(out=out[:uniforms % BLOCK_SIZE])
+    return time.perf_counter() - start
 
 
 def floor_ratio(compiled, blocks: int) -> float:
@@ -74,7 +71,7 @@ def floor_ratio(compiled, blocks: int) -> float:
         start = time.perf_counter()
         counts = run_seeded_block(compiled, BLOCK_SIZE, root, index)
         seconds = time.perf_counter() - start
-        ratios.append(seconds / rng_floor(counts.uniforms, repeat=1))
+        ratios.append(seconds / rng_floor(counts.uniforms))
     return float(np.median(ratios))
 
 
