@@ -207,7 +207,7 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
     state = _Block(cs, n, draws, layout)
     counts = Counts.zeros(cs)
     counts.trials = n
-    counts.raised += np.count_nonzero(layout.rules(state.standing), axis=1)
+    counts.raised += trials.count_rows(layout.rules(state.standing))
     n_open = n
     changed: np.ndarray | None = None  # trials to look at again; None: every open one
 
@@ -441,7 +441,7 @@ def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
     _apply_until(cs, layout, r, standing, in_race, state.open if rows is None else None)
     # A rule only ever goes from standing to not, and an ended trial changes no more: count
     # the lift now, in the round it happens, rather than carry its date to the trial's end.
-    stopped = np.count_nonzero(before ^ layout.rules(standing), axis=1)
+    stopped = trials.count_rows(before ^ layout.rules(standing))
     counts.lifted += stopped
     counts.lift_round[:, r + 1] += stopped  # round r + 1 is the first it no longer stands
     if rows is None:
@@ -461,14 +461,14 @@ def _count_blockers(layout: Layout, counts: Counts, pairs: np.ndarray,
     """
     # Masked, not picked out: ANDing a row over every trial costs a tenth of a gather.
     still = pairs & ended
-    counts.blocked += np.count_nonzero(still, axis=1)
+    counts.blocked += trials.count_rows(still)
     for pairs_of in layout.pairs_of:
         # A pair is the sole blocker when no other pair of its candidate still objects.
         if len(pairs_of) == 1:
             counts.pivotal[pairs_of[0]] += np.count_nonzero(still[pairs_of[0]])
         elif pairs_of:
             alone = pairs[pairs_of].sum(axis=0, dtype=np.int16) == 1
-            counts.pivotal[pairs_of] += np.count_nonzero(still[pairs_of] & alone, axis=1)
+            counts.pivotal[pairs_of] += trials.count_rows(still[pairs_of] & alone)
 
 
 def _choose(eligible: np.ndarray, looked: np.ndarray, columns: np.ndarray,

@@ -53,6 +53,12 @@ def put(target: np.ndarray, rows: np.ndarray, values) -> None:
             row[rows] = value
 
 
+def count_rows(mask: np.ndarray) -> np.ndarray:
+    """How many True per row, as int64."""
+    # Row by row: a count along the last axis of a 2-D array costs several times more.
+    return np.array([np.count_nonzero(row) for row in mask], dtype=np.int64)
+
+
 def any_row(mask: np.ndarray) -> np.ndarray:
     """Whether any row is True, per column."""
     return mask[0] if len(mask) == 1 else np.logical_or.reduce(mask, axis=0)
