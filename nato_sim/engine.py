@@ -150,7 +150,8 @@ class _Block:
 
         # Decided once per block, so that whether a round draws never depends on the state.
         self.may_withdraw = any(np.any(np.asarray(v) > 0) for v in withdraw)
-        self.withdraw = trials.table(withdraw, n)                # (C, 1) or (C, n)
+        # The chance of each candidate who may withdraw: (Q, 1) or (Q, n).
+        self.withdraw = trials.table([withdraw[c] for c in layout.quitters], n)
         # log(1 - lift) per unit: the hazard 1 - (1 - lift)^x is then 1 - exp(x * log_keep).
         # log, not log1p: several times faster, and 1 - lift loses nothing a uniform's
         # 53 bits would notice.
@@ -347,7 +348,7 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
         behind &= active[may]
         if live is not None:
             behind &= live
-        quit = trials.pick(state.withdraw, rows)[may] * behind
+        quit = trials.pick(state.withdraw, rows) * behind
         if rows is None:
             state.quit = quit
         else:
