@@ -412,7 +412,7 @@ def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
     events = None
     if layout.n_units:
         uniforms = draws.aligned(layout.n_units, state.trial)
-        if len(layout.lifting[r]):
+        if layout.may_lift[r]:
             lifts = np.less(uniforms, state.hazard, out=np.empty(uniforms.shape, dtype=bool))
             for unit in layout.waiting[r]:  # its rule's `after` is still to come
                 lifts[unit] = False

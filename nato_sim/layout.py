@@ -50,7 +50,6 @@ class Layout:
                              for k in range(n_rules)])
         self.pairs_of = [np.flatnonzero(cs.pair_candidate == c).tolist()
                          for c in range(n_cands)]
-        self.pair_candidate = cs.pair_candidate
         # Pressure on a bloc that blocks several candidates is the highest backing among them.
         self.unit_cands = [list(c) for c in cs.unit_candidates]
         single = all(len(c) == 1 for c in self.unit_cands)
@@ -59,12 +58,11 @@ class Layout:
         # The candidates objections concern, each once.
         self.objected = sorted({c for cands in self.unit_cands for c in cands})
         after = cs.rule_after[cs.unit_rule] if n_rules else np.zeros(0, dtype=np.int64)
-        # A unit whose lift is the constant 0 never lifts (its hazard is 0): none of them, no
-        # hazard to compute. With some that may, they go along: it spares selecting rows.
+        # Whether any unit may lift at the end of round r. A unit whose lift is the constant 0
+        # never does (its hazard is 0): with none that may, the round's draws are not looked at.
         soft = np.array([not (cs.rule_lift[k].is_const and cs.rule_lift[k].a == 0)
                          for k in cs.unit_rule], dtype=bool)
-        self.lifting = [np.flatnonzero(after <= r + 1) if (soft & (after <= r + 1)).any()
-                        else np.zeros(0, dtype=np.intp) for r in range(cs.rounds + 1)]
+        self.may_lift = [bool((soft & (after <= r + 1)).any()) for r in range(cs.rounds + 1)]
         # The units whose rule's `after` keeps them from lifting at the end of round r.
         self.waiting = [np.flatnonzero(after > r + 1).tolist() for r in range(cs.rounds + 1)]
         self.until_rules = [k for k in range(n_rules) if cs.rule_until[k]]
