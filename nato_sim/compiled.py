@@ -14,6 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
+from nato_sim.beta_sampler import beta_variates
 from nato_sim.schema import (
     Beta,
     CandidateSelector,
@@ -62,7 +63,7 @@ class Param:
             value *= self.b - self.a
             value += self.a
             return value
-        return rng.beta(self.a, self.b, n)
+        return beta_variates(self.a, self.b, n, rng)
 
     def mean(self) -> float:
         """The expected value."""

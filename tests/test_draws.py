@@ -36,9 +36,11 @@ def test_parameters_count_what_they_take():
     draws.param(Param("uniform", 0.1, 0.3), n)
     assert draws.count == n
     draws.param(Param("beta", 1.2, 3.0), n)
-    # Two gamma variates each, by rejection: at least four numbers a draw, seldom many more.
+    # Three numbers an attempt, and under 1% of attempts rejected (see beta_sampler).
     beta = draws.count - n
-    assert 4 * n <= beta <= 5 * n
+    assert beta % 3 == 0 and 3 * n <= beta <= 3.03 * n
+    draws.param(Param("beta", 0.5, 2.0), n)  # numpy's: two gamma variates, by rejection
+    assert 3 * n <= draws.count - n - beta <= 6 * n
 
 
 def test_another_generator_counts_one_number_a_draw():
