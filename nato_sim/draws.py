@@ -28,6 +28,7 @@ class Draws:
         self.param_rng = param_rng
         self.next_param = 0  # position of the next parameter in the fixed draw order
         self.count = 0
+        self._buffer: np.ndarray | None = None
 
     def uniform(self, shape: tuple[int, ...]) -> np.ndarray:
         """Uniforms on [0, 1) from the process stream."""
@@ -41,8 +42,15 @@ class Draws:
         in every scenario run with the same seed (common random numbers), so a variant
         differs from its baseline only where its parameters make it differ. Drawn row by
         row, each row one value per trial of the block: already trial-minor.
+
+        The result may be a view of a buffer that the next call overwrites: use it before.
         """
-        block = self.uniform((width, self.n_block))
+        # Drawn into one buffer kept for the block: its memory stays in the processor's
+        # cache from round to round, where fresh arrays would each be new memory.
+        self.count += width * self.n_block
+        if self._buffer is None or len(self._buffer) < width:
+            self._buffer = np.empty((width, self.n_block))
+        block = self.rng.random(out=self._buffer[:width])
         return block if len(trial) == self.n_block else np.take(block, trial, axis=1)
 
     def param(self, param: Param, n: int) -> np.ndarray | float:
