@@ -35,8 +35,10 @@ class Draws:
         self.count += int(np.prod(shape))
         return self.rng.random(shape)
 
-    def aligned(self, width: int, trial: np.ndarray) -> np.ndarray:
-        """(width, rows) uniforms for the given rows, drawn for every trial of the block.
+    def aligned(self, width: int, trial: np.ndarray, rows: slice | np.ndarray = slice(None)
+                ) -> np.ndarray:
+        """(width, trials) uniforms for the given trials, drawn for every trial of the block;
+        of them, the given rows.
 
         Drawing for finished trials too keeps trial t of round r on the same random number
         in every scenario run with the same seed (common random numbers), so a variant
@@ -50,7 +52,7 @@ class Draws:
         self.count += width * self.n_block
         if self._buffer is None or len(self._buffer) < width:
             self._buffer = np.empty((width, self.n_block))
-        block = self.rng.random(out=self._buffer[:width])
+        block = self.rng.random(out=self._buffer[:width])[rows]
         return block if len(trial) == self.n_block else np.take(block, trial, axis=1)
 
     def param(self, param: Param, n: int) -> np.ndarray | float:

@@ -152,10 +152,10 @@ class _Block:
         self.may_withdraw = any(np.any(np.asarray(v) > 0) for v in withdraw)
         # The chance of each candidate who may withdraw: (Q, 1) or (Q, n).
         self.withdraw = trials.table([withdraw[c] for c in layout.quitters], n)
-        # log(1 - lift) per unit: the hazard 1 - (1 - lift)^x is then 1 - exp(x * log_keep).
-        # log, not log1p: several times faster, and 1 - lift loses nothing a uniform's
-        # 53 bits would notice.
-        self.log_keep = _log_keep(lift, cs.unit_rule, n)
+        # log(1 - lift) per liftable unit: the hazard 1 - (1 - lift)^x is then
+        # 1 - exp(x * log_keep). log, not log1p: several times faster, and 1 - lift loses
+        # nothing a uniform's 53 bits would notice.
+        self.log_keep = _log_keep(lift, cs.unit_rule[layout.liftable], n)
         # One draw per unit even where chance is 1, so a variant that changes a chance
         # keeps every other draw of the block where it was.
         uniforms = draws.uniform((n_units, n))
@@ -164,12 +164,12 @@ class _Block:
             np.less(uniforms[unit], chance[rule], out=self.standing[unit])
         # Without withdrawals nobody withdraws: one column, and who is active is one column.
         self.in_race = np.ones((n_cands, n if self.may_withdraw else 1), dtype=bool)
-        # The chance that each unit lifts (step a) and that each candidate who may withdraws
-        # (step b) at the end of the round, as of when the trial's state was last looked at:
-        # it only changes when the state does. 0 where it cannot happen, and in ended trials.
-        # The first round sets them for every trial before any is read: until then, one
-        # column, which compacting leaves alone.
-        self.hazard = np.zeros((n_units, 1))
+        # The chance that each liftable unit lifts (step a) and that each candidate who may
+        # withdraw does (step b) at the end of the round, as of when the trial's state was
+        # last looked at: it only changes when the state does. 0 where it cannot happen, and
+        # in ended trials. The first round sets them for every trial before any is read: until
+        # then, one column, which compacting leaves alone.
+        self.hazard = np.zeros((layout.n_liftable, 1))
         n_quit = len(layout.quitters) if self.may_withdraw else 0
         self.quit = np.zeros((n_quit, 1))
         self.trial = np.arange(n)  # position of each trial in the block
@@ -335,7 +335,7 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
     """Set the chances of steps a and b at the round's end in the trials just looked at,
     from the state seen there; 0 in those that ended: nothing happens in them any more."""
     rows, active, backing, live = seen.rows, seen.active, seen.backing, seen.live
-    if layout.n_units:
+    if layout.n_liftable:
         _set_hazards(state, layout, seen)
     if state.may_withdraw:
         # Step b: candidates behind the front-runner withdraw with their probability.
@@ -358,15 +358,16 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
 def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
     """Step a: standing objections to active candidates lift with the bandwagon hazard.
 
-    Set for every unit, whether or not its rule's `after` lets it lift yet: the hazard
-    depends on the state only, and the round's draws look at those that may.
+    Set for every liftable unit, whether or not its rule's `after` lets it lift yet: the
+    hazard depends on the state only, and the round's draws look at those that may.
     """
     rows, active, backing = seen.rows, seen.active, seen.backing
     position = seen.cols.position
     bandwagon = trials.pick(state.bandwagon, rows)
     log_keep = trials.pick(state.log_keep, rows)
-    can_lift = seen.standing & seen.live if seen.live is not None else seen.standing.copy()
-    if layout.unit_cand is not None:
+    standing = seen.standing[layout.liftable]
+    can_lift = standing & seen.live if seen.live is not None else standing.copy()
+    if layout.liftable_cand is not None:
         # Each objection concerns one candidate: 1 + bandwagon * backing once per candidate,
         # then one product per unit, with no rows copied out.
         exponent = {}
@@ -374,7 +375,7 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
             exponent[c] = np.multiply(bandwagon, backing[position[c]])
             exponent[c] += 1.0
         hazard = np.empty(can_lift.shape)
-        for unit, c in enumerate(layout.unit_cand):
+        for unit, c in enumerate(layout.liftable_cand):
             np.multiply(log_keep[unit], exponent[c], out=hazard[unit])
             if active.shape[1] > 1:
                 can_lift[unit] &= active[c]
@@ -384,7 +385,7 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
         # A bloc against several candidates feels the highest backing among those active.
         masked = np.where(active[position >= 0], backing, -np.inf)
         pressure = np.stack([masked[position[cands]].max(axis=0)
-                             for cands in layout.unit_cands])
+                             for cands in layout.liftable_cands])
         unit_active = np.isfinite(pressure)
         pressure = np.where(unit_active, pressure, 0.0)
         hazard = np.multiply(bandwagon, pressure)
@@ -411,7 +412,8 @@ def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
     lifts = quits = None
     events = None
     if layout.n_units:
-        uniforms = draws.aligned(layout.n_units, state.trial)
+        # Drawn for every unit; looked at for those that may lift.
+        uniforms = draws.aligned(layout.n_units, state.trial, layout.liftable)
         if layout.may_lift[r]:
             lifts = np.less(uniforms, state.hazard, out=np.empty(uniforms.shape, dtype=bool))
             for unit in layout.waiting[r]:  # its rule's `after` is still to come
@@ -434,7 +436,12 @@ def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
     standing = trials.pick(state.standing, rows)
     before = layout.rules(standing)
     # Only standing objections have a chance to lift: flipping them clears them.
-    standing = standing ^ trials.pick(lifts, rows) if lifts is not None else standing.copy()
+    if lifts is not None and layout.n_liftable == len(standing):
+        standing = standing ^ trials.pick(lifts, rows)
+    else:
+        standing = standing.copy()
+        if lifts is not None:
+            standing[layout.liftable] ^= trials.pick(lifts, rows)
     in_race = state.in_race
     if quits is not None:
         in_race = trials.pick(state.in_race, rows)  # every row: changed in place

@@ -35,6 +35,11 @@ class AnyOf:
         return out
 
 
+def _is_zero(param) -> bool:
+    """Whether a parameter is the constant 0."""
+    return param.is_const and param.a == 0
+
+
 class Layout:
     """How units, pairs, rules and candidates relate, as arrays, with shortcuts when trivial.
 
@@ -57,13 +62,24 @@ class Layout:
                           if single else None)
         # The candidates objections concern, each once.
         self.objected = sorted({c for cands in self.unit_cands for c in cands})
-        after = cs.rule_after[cs.unit_rule] if n_rules else np.zeros(0, dtype=np.int64)
-        # Whether any unit may lift at the end of round r. A unit whose lift is the constant 0
-        # never does (its hazard is 0): with none that may, the round's draws are not looked at.
-        soft = np.array([not (cs.rule_lift[k].is_const and cs.rule_lift[k].a == 0)
-                         for k in cs.unit_rule], dtype=bool)
-        self.may_lift = [bool((soft & (after <= r + 1)).any()) for r in range(cs.rounds + 1)]
-        # The units whose rule's `after` keeps them from lifting at the end of round r.
+        # The units that may ever lift: those of a rule that may be raised and whose lift is
+        # not the constant 0. The others (a hard veto, a rule kept with chance 0) keep a hazard
+        # of 0 throughout: none is computed or stored for them. A slice when they are
+        # consecutive (usually all units), so that selecting them copies nothing.
+        liftable = [u for u, k in enumerate(cs.unit_rule)
+                    if not _is_zero(cs.rule_lift[k]) and not _is_zero(cs.rule_chance[k])]
+        self.n_liftable = len(liftable)
+        self.liftable = (slice(liftable[0], liftable[-1] + 1)
+                         if liftable and liftable == list(range(liftable[0], liftable[-1] + 1))
+                         else np.array(liftable, dtype=np.intp))
+        self.liftable_cand = None if self.unit_cand is None else self.unit_cand[liftable]
+        self.liftable_cands = [self.unit_cands[u] for u in liftable]
+        after = cs.rule_after[cs.unit_rule[liftable]] if liftable else np.zeros(0, dtype=int)
+        # Whether any unit may lift at the end of round r: with none, the round's draws are
+        # not looked at.
+        self.may_lift = [bool((after <= r + 1).any()) for r in range(cs.rounds + 1)]
+        # The liftable units (their rows among them) whose rule's `after` keeps them from
+        # lifting at the end of round r.
         self.waiting = [np.flatnonzero(after > r + 1).tolist() for r in range(cs.rounds + 1)]
         self.until_rules = [k for k in range(n_rules) if cs.rule_until[k]]
         self.n_units = n_units
@@ -95,8 +111,8 @@ class Layout:
                         for r in range(cs.rounds + 1)]
 
         # Candidates whose withdraw chance is not the constant 0: the only ones that may.
-        self.quitters = np.array([c for c, p in enumerate(cs.withdraw)
-                                  if not (p.is_const and p.a == 0)], dtype=np.intp)
+        self.quitters = np.array([c for c, p in enumerate(cs.withdraw) if not _is_zero(p)],
+                                 dtype=np.intp)
         self._columns: dict[tuple[int, bool], Columns] = {}
 
     def columns(self, r: int, every: bool) -> Columns:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_engine_properties import edited
 from test_engine_reference import scenarios
 
 from nato_sim import engine
@@ -76,3 +77,31 @@ def test_looking_again_only_where_state_changed_changes_nothing(scenario, seed):
     for name in (f.name for f in fields(usual)):
         assert np.array_equal(getattr(usual, name), getattr(every, name)), name
         assert np.array_equal(getattr(usual, name), getattr(picked, name)), name
+
+
+# So small that it acts as 0 (a uniform is below it only when it is 0, one chance in 2^53;
+# log(1 - TINY) is 0), but not the constant 0, so the engine treats the rule as liftable.
+TINY = 1e-300
+
+
+@settings(max_examples=40)
+@given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1), data=st.data())
+def test_skipping_units_that_never_lift_changes_nothing(scenario, seed, data):
+    # Rules never raised (chance 0) or never lifted (lift 0) get no hazard computed; the same
+    # scenario with those zeros made tiny computes one for every unit, and must agree.
+    n_rules = len(scenario.objections)
+    made_zero = data.draw(st.lists(st.sampled_from(["none", "chance", "lift"]),
+                                   min_size=n_rules, max_size=n_rules))
+
+    def with_values(value):
+        def edit(d):
+            for rule, field in zip(d["objections"], made_zero, strict=True):
+                if field != "none":
+                    rule[field] = value
+        return compile_scenario(edited(scenario, edit))
+
+    skipped, computed = with_values(0.0), with_values(TINY)
+    assert skipped.engine_layout.n_liftable <= computed.engine_layout.n_liftable
+    usual, every = _counts(skipped, seed), _counts(computed, seed)
+    for name in (f.name for f in fields(usual)):
+        assert np.array_equal(getattr(usual, name), getattr(every, name)), name
