@@ -282,14 +282,14 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
     in_race = trials.pick(state.in_race, rows)
     active = in_race if layout.all_entered[r] else in_race & layout.entered[r]
     pairs = layout.pairs(standing)
-    base = trials.pick(state.base, rows)
-    base = base if cols.all else base[cols.backed]
+    base = trials.pick(state.base, rows) if cols.all else trials.pick_rows(
+        state.base, cols.backed_rows, rows)
     backing = _backing(base, pairs * trials.pick(state.contrib, rows), cols.pairs_of)
     looked = backing if cols.look_rows is None else backing[cols.look_rows]
     eligible = ~cols.objected(pairs)
     if rows is None:
         eligible &= state.open  # `rows` holds open trials only
-    eligible = trials.and_rows(eligible, active[cols.look])
+    eligible = trials.and_rows(eligible, active[cols.look_candidates])
     eligible &= looked >= trials.pick(state.threshold, rows)
     decided_here = trials.any_row(eligible)
     decided = np.flatnonzero(decided_here)
@@ -339,7 +339,7 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
         _set_hazards(state, layout, seen)
     if state.may_withdraw:
         # Step b: candidates behind the front-runner withdraw with their probability.
-        may = layout.quitters
+        may = layout.quitter_rows
         # Every candidate is backed (cols.all). Backings are at least 0, so -1 marks those not
         # in the race: arithmetic, where np.where would cost five times as much.
         masked = backing * active
@@ -445,7 +445,7 @@ def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
     in_race = state.in_race
     if quits is not None:
         in_race = trials.pick(state.in_race, rows)  # every row: changed in place
-        in_race[layout.quitters] &= ~trials.pick(quits, rows)
+        in_race[layout.quitter_rows] &= ~trials.pick(quits, rows)
     _apply_until(cs, layout, r, standing, in_race, state.open if rows is None else None)
     # A rule only ever goes from standing to not, and an ended trial changes no more: count
     # the lift now, in the round it happens, rather than carry its date to the trial's end.

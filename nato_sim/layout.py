@@ -35,6 +35,15 @@ class AnyOf:
         return out
 
 
+def rows_of(indices) -> slice | np.ndarray:
+    """The given rows as a slice when they are consecutive, else as an index array: a slice
+    selects a view, where an index array copies the rows."""
+    indices = [int(i) for i in indices]
+    if indices and indices == list(range(indices[0], indices[-1] + 1)):
+        return slice(indices[0], indices[-1] + 1)
+    return np.array(indices, dtype=np.intp)
+
+
 def _is_zero(param) -> bool:
     """Whether a parameter is the constant 0."""
     return param.is_const and param.a == 0
@@ -69,9 +78,7 @@ class Layout:
         liftable = [u for u, k in enumerate(cs.unit_rule)
                     if not _is_zero(cs.rule_lift[k]) and not _is_zero(cs.rule_chance[k])]
         self.n_liftable = len(liftable)
-        self.liftable = (slice(liftable[0], liftable[-1] + 1)
-                         if liftable and liftable == list(range(liftable[0], liftable[-1] + 1))
-                         else np.array(liftable, dtype=np.intp))
+        self.liftable = rows_of(liftable)
         self.liftable_cand = None if self.unit_cand is None else self.unit_cand[liftable]
         self.liftable_cands = [self.unit_cands[u] for u in liftable]
         after = cs.rule_after[cs.unit_rule[liftable]] if liftable else np.zeros(0, dtype=int)
@@ -113,6 +120,7 @@ class Layout:
         # Candidates whose withdraw chance is not the constant 0: the only ones that may.
         self.quitters = np.array([c for c, p in enumerate(cs.withdraw) if not _is_zero(p)],
                                  dtype=np.intp)
+        self.quitter_rows = rows_of(self.quitters)
         self._columns: dict[tuple[int, bool], Columns] = {}
 
     def columns(self, r: int, every: bool) -> Columns:
@@ -129,10 +137,12 @@ class Columns:
     def __init__(self, layout: Layout, look: np.ndarray, every: bool) -> None:
         self.backed = layout.everyone if every else look  # backings computed, in this order
         self.all = len(self.backed) == len(layout.everyone)
+        self.backed_rows = rows_of(self.backed)
         self.pairs_of = [layout.pairs_of[c] for c in self.backed]
         self.position = np.full(len(layout.everyone), -1, dtype=np.intp)
         self.position[self.backed] = np.arange(len(self.backed))
         self.look = look
+        self.look_candidates = rows_of(look)
         # Rows of the backings that may win; None when they all may.
-        self.look_rows = None if len(look) == len(self.backed) else self.position[look]
+        self.look_rows = None if len(look) == len(self.backed) else rows_of(self.position[look])
         self.objected = AnyOf([layout.pairs_of[c] for c in look])

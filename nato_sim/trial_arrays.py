@@ -41,6 +41,15 @@ def pick(value, rows: np.ndarray | None):
     return value if rows is None else take(value, rows)
 
 
+def pick_rows(value: np.ndarray, which: slice | np.ndarray, rows: np.ndarray | None):
+    """`pick` of some rows of a per-trial value: value[which] at the given trials."""
+    # Rows that are a slice are a view: select them first, and gather only those. Others
+    # would be copied whole before the gather: gather first.
+    if isinstance(which, slice) or rows is None or value.shape[-1] == 1:
+        return pick(value[which], rows)
+    return take(value, rows)[which]
+
+
 def put(target: np.ndarray, rows: np.ndarray, values) -> None:
     """target[:, rows] = values."""
     # One row at a time: numpy writes to a list of columns of a 2-D array, and reads from
