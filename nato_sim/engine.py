@@ -340,10 +340,10 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
     if state.may_withdraw:
         # Step b: candidates behind the front-runner withdraw with their probability.
         may = layout.quitter_rows
-        # Every candidate is backed (cols.all). Backings are at least 0, so -1 marks those not
-        # in the race: arithmetic, where np.where would cost five times as much.
+        # Every candidate is backed (cols.all). Those not in the race count as backing 0:
+        # backings are at least 0, so that never raises the front-runner's (and a quitter
+        # not in the race is not behind). Arithmetic, where np.where costs five times as much.
         masked = backing * active
-        masked -= ~active
         behind = masked[may] < masked.max(axis=0) - TOLERANCE
         behind &= active[may]
         if live is not None:
