@@ -211,14 +211,16 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
     counts.raised += trials.count_rows(layout.rules(state.standing))
     n_open = n
     changed: np.ndarray | None = None  # trials to look at again; None: every open one
+    # The state of the `changed` trials as the last round's end left it: gathered already.
+    changed_state: tuple[np.ndarray, np.ndarray] | None = None
 
     for r in range(1, cs.rounds + 1):
         if n_open == 0:
             break
-        look_at = None if layout.refresh[r] else changed
+        look_at, known = (None, None) if layout.refresh[r] else (changed, changed_state)
         seen = None
         if look_at is None or len(look_at):
-            seen = _decide(state, layout, cs, r, look_at, draws, counts)
+            seen = _decide(state, layout, cs, r, look_at, known, draws, counts)
             n_open -= seen.decided
         if n_open == 0 or r == cs.rounds:
             break
@@ -235,8 +237,9 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
         lifts, quits, changed = _draw_events(state, layout, r, draws)
         if layout.until_all[r] or len(changed) > DENSE_ABOVE * n_open:
             changed = None  # every open trial: cheaper than picking most of them out
+        changed_state = None
         if changed is None or len(changed):
-            _apply_events(state, layout, cs, r, changed, lifts, quits, counts)
+            changed_state = _apply_events(state, layout, cs, r, changed, lifts, quits, counts)
 
     _count_blockers(layout, counts, layout.pairs(state.standing), state.open)
     extended = 0
@@ -274,12 +277,15 @@ class _Seen:
 
 
 def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarray | None,
-            draws: Draws, counts: Counts) -> _Seen:
-    """Round r's appointments in the open trials at `rows` (None: every open trial)."""
+            known: tuple[np.ndarray, np.ndarray] | None, draws: Draws, counts: Counts) -> _Seen:
+    """Round r's appointments in the open trials at `rows` (None: every open trial).
+
+    `known` is (standing, in_race) at `rows` when the caller has them, else None.
+    """
     cols = layout.columns(r, state.may_withdraw)
-    standing = trials.pick(state.standing, rows)
     # Entered and not withdrawn: (C, 1) or (C, n).
-    in_race = trials.pick(state.in_race, rows)
+    standing, in_race = known or (trials.pick(state.standing, rows),
+                                  trials.pick(state.in_race, rows))
     active = in_race if layout.all_entered[r] else in_race & layout.entered[r]
     pairs = layout.pairs(standing)
     base = trials.pick(state.base, rows) if cols.all else trials.pick_rows(
@@ -430,9 +436,14 @@ def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
 
 def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
                   rows: np.ndarray | None, lifts: np.ndarray | None,
-                  quits: np.ndarray | None, counts: Counts) -> None:
+                  quits: np.ndarray | None, counts: Counts
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
     """Apply the lifts and withdrawals at `rows` (None: every trial of the working set), then
-    step c in the open ones; count the rules that stop standing."""
+    step c in the open ones; count the rules that stop standing.
+
+    Returns the new (standing, in_race) at `rows`, which the next round looks at; None when
+    `rows` is None.
+    """
     standing = trials.pick(state.standing, rows)
     before = layout.rules(standing)
     # Only standing objections have a chance to lift: flipping them clears them.
@@ -454,10 +465,11 @@ def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
     counts.lift_round[:, r + 1] += stopped  # round r + 1 is the first it no longer stands
     if rows is None:
         state.standing = standing
-        return
+        return None
     trials.put(state.standing, rows, standing)
     if quits is not None:
         trials.put(state.in_race, rows, in_race)
+    return standing, in_race
 
 
 def _count_blockers(layout: Layout, counts: Counts, pairs: np.ndarray,
