@@ -11,13 +11,20 @@ import numpy as np
 from nato_sim.compiled import Compiled
 
 
+def rows_of(indices) -> slice | np.ndarray:
+    """The given rows as a slice when they are consecutive, else as an index array: a slice
+    selects a view, where an index array copies the rows."""
+    indices = [int(i) for i in indices]
+    if indices and indices == list(range(indices[0], indices[-1] + 1)):
+        return slice(indices[0], indices[-1] + 1)
+    return np.array(indices, dtype=np.intp)
+
+
 class AnyOf:
     """Rows that each say whether any row of a group of another array's rows is True."""
 
     def __init__(self, groups: list[list[int]]) -> None:
-        # A run of consecutive rows is a slice: a view, where an index list would copy.
-        self.groups = [slice(g[0], g[-1] + 1) if g and g == list(range(g[0], g[-1] + 1))
-                       else np.asarray(g, dtype=np.intp) for g in groups]
+        self.groups = [rows_of(g) for g in groups]
         # Usually each group is one row, often in order (one unit per pair, one per rule):
         # then a selection, or nothing at all, does; a product of incidences would cost more.
         self.single = (np.array([g[0] for g in groups], dtype=np.intp)
@@ -33,15 +40,6 @@ class AnyOf:
         for row, group in enumerate(self.groups):
             np.logical_or.reduce(x[group], axis=0, out=out[row])
         return out
-
-
-def rows_of(indices) -> slice | np.ndarray:
-    """The given rows as a slice when they are consecutive, else as an index array: a slice
-    selects a view, where an index array copies the rows."""
-    indices = [int(i) for i in indices]
-    if indices and indices == list(range(indices[0], indices[-1] + 1)):
-        return slice(indices[0], indices[-1] + 1)
-    return np.array(indices, dtype=np.intp)
 
 
 def _is_zero(param) -> bool:
