@@ -170,6 +170,7 @@ class _Block:
         # in ended trials. The first round sets them for every trial before any is read: until
         # then, one column, which compacting leaves alone.
         self.hazard = np.zeros((layout.n_liftable, 1))
+        self.hazards_fixed = False  # whether `hazard` holds every trial's fixed hazards
         n_quit = len(layout.quitters) if self.may_withdraw else 0
         self.quit = np.zeros((n_quit, 1))
         self.trial = np.arange(n)  # position of each trial in the block
@@ -229,6 +230,7 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
                 _set_chances(state, layout, seen)  # before those rows move
                 seen = None
             rows = np.flatnonzero(state.open)
+            _count_blockers(layout, counts, layout.pairs(state.standing), ~state.open)
             state.keep(rows)
             if seen is not None:
                 seen = seen.kept(rows)  # no chances to set for the trials just ended
@@ -241,7 +243,7 @@ def run_block(cs: Compiled, n: int, rng: np.random.Generator,
         if changed is None or len(changed):
             changed_state = _apply_events(state, layout, cs, r, changed, lifts, quits, counts)
 
-    _count_blockers(layout, counts, layout.pairs(state.standing), state.open)
+    _count_blockers(layout, counts, layout.pairs(state.standing), None)
     extended = 0
     if n_open and cs.extend:
         chance = state.extend_chance
@@ -290,7 +292,8 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
     pairs = layout.pairs(standing)
     base = trials.pick(state.base, rows) if cols.all else trials.pick_rows(
         state.base, cols.backed_rows, rows)
-    backing = _backing(base, pairs * trials.pick(state.contrib, rows), cols.pairs_of)
+    backing = _backing(base, pairs, trials.pick_rows(state.contrib, cols.pair_rows, rows),
+                       cols.pairs_of)
     looked = backing if cols.look_rows is None else backing[cols.look_rows]
     eligible = ~cols.objected(pairs)
     if rows is None:
@@ -309,7 +312,6 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
         else:
             counts.outcomes[cols.look] += np.bincount(picked, minlength=len(cols.look))
         counts.decided_round[r - 1] += len(decided)
-        _count_blockers(layout, counts, pairs, decided_here)
 
     live = ~decided_here
     if rows is None:
@@ -317,23 +319,30 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
     return _Seen(len(decided), rows, cols, standing, active, backing, live)
 
 
-def _backing(base: np.ndarray, withheld: np.ndarray, pairs_of: list[list[int]]) -> np.ndarray:
+def _backing(base: np.ndarray, pairs: np.ndarray, contrib: np.ndarray,
+             pairs_of: list[list[int]]) -> np.ndarray:
     """Each candidate's backing: its base less what the pairs still objecting withhold.
 
-    `base` has a row per candidate, `withheld` one per pair, `pairs_of` the candidate's pairs.
+    `base` has a row per candidate, `pairs` one per pair, `contrib` one per pair of
+    `pairs_of` (what its member's support adds), and `pairs_of` lists each candidate's pairs
+    by their row in `pairs` and, in the same order, in `contrib`.
     """
-    backing = np.empty((len(pairs_of), withheld.shape[1]))
-    for row, (own, pairs) in enumerate(zip(base, pairs_of, strict=True)):
-        if not pairs:
+    backing = np.empty((len(pairs_of), pairs.shape[1]))
+    row_in_contrib = 0
+    for row, (own, pairs_here) in enumerate(zip(base, pairs_of, strict=True)):
+        if not pairs_here:
             backing[row] = own
-        elif len(pairs) == 1:
-            np.subtract(own, withheld[pairs[0]], out=backing[row])
-        else:
-            # Row by row, in the order a sum down the rows takes, without copying them out.
-            total = withheld[pairs[0]] + withheld[pairs[1]]
-            for pair in pairs[2:]:
-                total += withheld[pair]
-            np.subtract(own, total, out=backing[row])
+            continue
+        # Summed in the order of the pairs, without copying their rows out.
+        total = None
+        for pair in pairs_here:
+            withheld = pairs[pair] * contrib[row_in_contrib]
+            row_in_contrib += 1
+            if total is None:
+                total = withheld
+            else:
+                total += withheld
+        np.subtract(own, total, out=backing[row])
     return backing
 
 
@@ -369,10 +378,20 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
     """
     rows, active, backing = seen.rows, seen.active, seen.backing
     position = seen.cols.position
-    bandwagon = trials.pick(state.bandwagon, rows)
-    log_keep = trials.pick(state.log_keep, rows)
     standing = seen.standing[layout.liftable]
     can_lift = standing & seen.live if seen.live is not None else standing.copy()
+    if state.hazards_fixed:
+        # Set before for every trial (layout.fixed_hazards): 0 where the unit has lifted
+        # since, or the trial has ended.
+        hazard = trials.pick(state.hazard, rows)
+        hazard *= can_lift
+        if rows is None:
+            state.hazard = hazard
+        else:
+            trials.put(state.hazard, rows, hazard)
+        return
+    bandwagon = trials.pick(state.bandwagon, rows)
+    log_keep = trials.pick(state.log_keep, rows)
     if layout.liftable_cand is not None:
         # Each objection concerns one candidate: 1 + bandwagon * backing once per candidate,
         # then one product per unit, with no rows copied out.
@@ -405,6 +424,7 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
     hazard *= can_lift
     if rows is None:
         state.hazard = hazard  # a new array: no need to copy it over the old one
+        state.hazards_fixed = layout.fixed_hazards
     else:
         trials.put(state.hazard, rows, hazard)
 
@@ -473,14 +493,17 @@ def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
 
 
 def _count_blockers(layout: Layout, counts: Counts, pairs: np.ndarray,
-                    ended: np.ndarray) -> None:
-    """Count the pairs still objecting in the trials marked in `ended`, which end now.
+                    ended: np.ndarray | None) -> None:
+    """Count the pairs still objecting in the ended trials marked in `ended` (None: all).
 
     A candidate appointed has no pair standing against it, so every standing pair in a
     decided trial blocked a candidate who lost; in an undecided one, every candidate lost.
+    An ended trial's state no longer changes, so its blockers are counted once, when it
+    leaves the working set (compacted away, or at the block's end), rather than round by
+    round as trials end.
     """
     # Masked, not picked out: ANDing a row over every trial costs a tenth of a gather.
-    still = pairs & ended
+    still = pairs if ended is None else pairs & ended
     counts.blocked += trials.count_rows(still)
     for pairs_of in layout.pairs_of:
         # A pair is the sole blocker when no other pair of its candidate still objects.

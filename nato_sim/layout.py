@@ -60,7 +60,13 @@ class Layout:
                              for p in range(n_pairs)])
         self.rules = AnyOf([np.flatnonzero(cs.unit_rule == k).tolist()
                              for k in range(n_rules)])
-        self.pairs_of = [np.flatnonzero(cs.pair_candidate == c).tolist()
+        # Each candidate's pairs, leaving out those only a rule with chance 0 covers: they
+        # never stand, so they never withhold support, block or count as a blocker.
+        raised = [not _is_zero(cs.rule_chance[k]) for k in cs.unit_rule]
+        can_stand = np.zeros(n_pairs, dtype=bool)
+        for unit, group in enumerate(cs.unit_pairs):
+            can_stand[list(group)] |= raised[unit]
+        self.pairs_of = [np.flatnonzero((cs.pair_candidate == c) & can_stand).tolist()
                          for c in range(n_cands)]
         # Pressure on a bloc that blocks several candidates is the highest backing among them.
         self.unit_cands = [list(c) for c in cs.unit_candidates]
@@ -119,6 +125,15 @@ class Layout:
         self.quitters = np.array([c for c, p in enumerate(cs.withdraw) if not _is_zero(p)],
                                  dtype=np.intp)
         self.quitter_rows = rows_of(self.quitters)
+        # Whether every liftable unit feels a pressure that never changes while it stands:
+        # it is the only unit against its one candidate, who is in the race from round 1 and
+        # never withdraws. Its candidate's backing is then the same in every round in which it
+        # stands, and so is its hazard: set once, it only ever drops to 0.
+        units_against = [[u for u, cands in enumerate(self.unit_cands) if c in cands]
+                         for c in range(n_cands)]
+        self.fixed_hazards = self.liftable_cand is not None and all(
+            units_against[c] == [u] and cs.enters[c] <= 1 and c not in self.quitters
+            for u, c in zip(liftable, self.liftable_cand, strict=True))
         self._columns: dict[tuple[int, bool], Columns] = {}
 
     def columns(self, r: int, every: bool) -> Columns:
@@ -137,6 +152,8 @@ class Columns:
         self.all = len(self.backed) == len(layout.everyone)
         self.backed_rows = rows_of(self.backed)
         self.pairs_of = [layout.pairs_of[c] for c in self.backed]
+        # The rows of the pairs the backings sum over, in that order: those of `contrib`.
+        self.pair_rows = rows_of([p for pairs in self.pairs_of for p in pairs])
         self.position = np.full(len(layout.everyone), -1, dtype=np.intp)
         self.position[self.backed] = np.arange(len(self.backed))
         self.look = look

@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from test_engine_properties import edited
 from test_engine_reference import scenarios
@@ -15,6 +15,7 @@ from test_engine_reference import scenarios
 from nato_sim import engine
 from nato_sim.compiled import Param, compile_scenario
 from nato_sim.draws import Draws, _lcg_state, _steps
+from nato_sim.loader import load
 
 
 @pytest.mark.parametrize("bit_generator", [np.random.PCG64DXSM, np.random.PCG64])
@@ -62,13 +63,16 @@ def _counts(compiled, seed):
 @given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_looking_again_only_where_state_changed_changes_nothing(scenario, seed):
     compiled = compile_scenario(scenario)
+    event("fixed hazards" if compiled.engine_layout.fixed_hazards else "hazards recomputed")
     usual = _counts(compiled, seed)
     layout = compiled.engine_layout
     refresh = layout.refresh
     with pytest.MonkeyPatch.context() as patch:
-        # Every round looks at every open trial and sets every chance anew.
+        # Every round looks at every open trial and sets every chance anew, hazards that
+        # depend on nothing that can change included.
         patch.setattr(layout, "refresh", [True] * len(refresh))
         patch.setattr(engine, "DENSE_ABOVE", -1.0)
+        patch.setattr(layout, "fixed_hazards", False)
         every = _counts(compiled, seed)
         # ... and every round picks out the trials that changed, however many they are.
         patch.setattr(layout, "refresh", refresh)
@@ -82,6 +86,29 @@ def test_looking_again_only_where_state_changed_changes_nothing(scenario, seed):
 # So small that it acts as 0 (a uniform is below it only when it is 0, one chance in 2^53;
 # log(1 - TINY) is 0), but not the constant 0, so the engine treats the rule as liftable.
 TINY = 1e-300
+
+
+@pytest.mark.parametrize(("name", "fixed"), [("history/nato-2023", True), ("nato-2024", False)])
+def test_hazards_are_fixed_only_where_nothing_moves_them(name, fixed):
+    # nato-2023: one objection against each candidate, nobody withdraws or enters late.
+    # nato-2024: three objections against Rutte, each lift moving the others' pressure.
+    assert compile_scenario(load(name)).engine_layout.fixed_hazards is fixed
+
+
+@pytest.mark.parametrize("min_support", [0.5, 0.62, 0.99])
+def test_fixed_hazards_give_what_computing_them_anew_gives(min_support):
+    # The higher min_support, the longer trials stay open after their objections lift: a
+    # hazard left set after its unit lifted would raise the objection again.
+    def edit(d):
+        d["decision"]["min_support"] = min_support
+    compiled = compile_scenario(edited(load("history/nato-2023"), edit))
+    fixed = _counts(compiled, 3)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compiled.engine_layout, "fixed_hazards", False)
+        anew = _counts(compiled, 3)
+    assert fixed.lifted.sum() > 0
+    for name in (f.name for f in fields(fixed)):
+        assert np.array_equal(getattr(fixed, name), getattr(anew, name)), name
 
 
 @settings(max_examples=40)
