@@ -356,10 +356,14 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
         # Step b: candidates behind the front-runner withdraw with their probability.
         may = layout.quitter_rows
         # Every candidate is backed (cols.all). Those not in the race count as backing 0:
-        # backings are at least 0, so that never raises the front-runner's (and a quitter
-        # not in the race is not behind). Arithmetic, where np.where costs five times as much.
-        masked = backing * active
-        behind = masked[may] < masked.max(axis=0) - TOLERANCE
+        # backings are at least 0, so that never raises the front-runner's. Arithmetic, where
+        # np.where costs five times as much; and none for those always in the race.
+        top = None
+        for c, always in enumerate(layout.always_active):
+            value = backing[c] if always else backing[c] * active[c]
+            top = value.copy() if top is None else np.maximum(top, value, out=top)
+        top -= TOLERANCE
+        behind = backing[may] < top
         behind &= active[may]
         if live is not None:
             behind &= live
@@ -402,6 +406,8 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
         hazard = np.empty(can_lift.shape)
         for unit, c in enumerate(layout.liftable_cand):
             np.multiply(log_keep[unit], exponent[c], out=hazard[unit])
+            if layout.always_active[c]:
+                continue
             if active.shape[1] > 1:
                 can_lift[unit] &= active[c]
             elif not active[c, 0]:
@@ -486,9 +492,10 @@ def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
     if rows is None:
         state.standing = standing
         return None
-    trials.put(state.standing, rows, standing)
+    # Written back only where they can have changed.
+    trials.put_rows(state.standing, layout.moving_units, rows, standing)
     if quits is not None:
-        trials.put(state.in_race, rows, in_race)
+        trials.put_rows(state.in_race, layout.quitters, rows, in_race)
     return standing, in_race
 
 

@@ -93,6 +93,11 @@ class Layout:
         # lifting at the end of round r.
         self.waiting = [np.flatnonzero(after > r + 1).tolist() for r in range(cs.rounds + 1)]
         self.until_rules = [k for k in range(n_rules) if cs.rule_until[k]]
+        # The units whose standing can change after round 1: those that may lift, or be
+        # lifted by an `until` condition, and may have been raised.
+        self.moving_units = [u for u, k in enumerate(cs.unit_rule)
+                             if u in liftable or (k in self.until_rules
+                                                  and not _is_zero(cs.rule_chance[k]))]
         self.n_units = n_units
         # A candidate no objection concerns has the same backing in every round: if it is not
         # eligible in the round it enters, it never is. The rounds after that look only at the
@@ -125,6 +130,9 @@ class Layout:
         self.quitters = np.array([c for c, p in enumerate(cs.withdraw) if not _is_zero(p)],
                                  dtype=np.intp)
         self.quitter_rows = rows_of(self.quitters)
+        # Candidates in the race from round 1 who never withdraw: active in every round.
+        self.always_active = cs.enters <= 1
+        self.always_active[self.quitters] = False
         # Whether every liftable unit feels a pressure that never changes while it stands:
         # it is the only unit against its one candidate, who is in the race from round 1 and
         # never withdraws. Its candidate's backing is then the same in every round in which it
@@ -132,7 +140,7 @@ class Layout:
         units_against = [[u for u, cands in enumerate(self.unit_cands) if c in cands]
                          for c in range(n_cands)]
         self.fixed_hazards = self.liftable_cand is not None and all(
-            units_against[c] == [u] and cs.enters[c] <= 1 and c not in self.quitters
+            units_against[c] == [u] and self.always_active[c]
             for u, c in zip(liftable, self.liftable_cand, strict=True))
         self._columns: dict[tuple[int, bool], Columns] = {}
 

@@ -62,6 +62,13 @@ def put(target: np.ndarray, rows: np.ndarray, values) -> None:
             row[rows] = value
 
 
+def put_rows(target: np.ndarray, which: list[int], rows: np.ndarray,
+             values: np.ndarray) -> None:
+    """target[which][:, rows] = values[which]: only the given rows are written."""
+    for row in which:
+        target[row][rows] = values[row]
+
+
 def count_rows(mask: np.ndarray) -> np.ndarray:
     """How many True per row, as int64."""
     # Row by row: a count along the last axis of a 2-D array costs several times more.
