@@ -91,7 +91,7 @@ class _Block:
     # Compacted together; those that do not vary by trial are left as they are (`trials.take`).
     ARRAYS = ("standing", "trial", "open", "in_race", "hazard", "quit",
               "base", "contrib", "withdraw", "log_keep",
-              "threshold", "bandwagon", "extend_chance")
+              "qualifies", "bandwagon", "extend_chance")
 
     def __init__(self, cs: Compiled, n: int, draws: Draws, layout: Layout) -> None:
         n_units = len(cs.unit_rule)
@@ -104,7 +104,7 @@ class _Block:
         chance = draws.params(cs.rule_chance, n)
         lift = draws.params(cs.rule_lift, n)
         # Backings within TOLERANCE below min_support count as reaching it.
-        self.threshold = draws.param(cs.min_support, n) - TOLERANCE
+        threshold = draws.param(cs.min_support, n) - TOLERANCE
         self.bandwagon = draws.param(cs.bandwagon, n)
         self.extend_chance = draws.param(cs.extend_chance, n)
 
@@ -138,6 +138,9 @@ class _Block:
             base = np.stack([(share * table[cs.support_index[:, c]]).sum(axis=0)
                              for c in range(n_cands)])
         self.base = base                                         # (C, 1) or (C, n)
+        # Whether each candidate reaches min_support once no objection to it stands: its
+        # backing is then its base, so this is its only test of support.
+        self.qualifies = base >= threshold                       # (C, 1) or (C, n)
         # What each objecting member's support adds to the candidate: (U, 1) or (U, n).
         pair_support = [support[e] for e in pair_entry]
         if all(np.isscalar(v) for v in pair_support) or share.shape[1] > 1:
@@ -269,7 +272,8 @@ class _Seen:
     cols: Columns
     standing: np.ndarray
     active: np.ndarray
-    backing: np.ndarray         # the candidates cols backs, candidate c in cols.position[c]
+    backing: np.ndarray | None  # the candidates cols backs, candidate c in cols.position[c];
+                                # None when no chance needs them
     live: np.ndarray | None     # which are still open; None: all
 
     def kept(self, rows: np.ndarray) -> _Seen:
@@ -290,22 +294,28 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
                                   trials.pick(state.in_race, rows))
     active = in_race if layout.all_entered[r] else in_race & layout.entered[r]
     pairs = layout.pairs(standing)
-    base = trials.pick(state.base, rows) if cols.all else trials.pick_rows(
-        state.base, cols.backed_rows, rows)
-    backing = _backing(base, pairs, trials.pick_rows(state.contrib, cols.pair_rows, rows),
-                       cols.pairs_of)
-    looked = backing if cols.look_rows is None else backing[cols.look_rows]
+    # Backings are needed only for the chances of lifts and withdrawals: a candidate with
+    # no objection standing, the only kind that can win, is backed by its base.
+    backing = None
+    if state.may_withdraw or (layout.n_liftable and not state.hazards_fixed):
+        base = trials.pick(state.base, rows) if cols.all else trials.pick_rows(
+            state.base, cols.backed_rows, rows)
+        backing = _backing(base, pairs, trials.pick_rows(state.contrib, cols.pair_rows, rows),
+                           cols.pairs_of)
     eligible = ~cols.objected(pairs)
     if rows is None:
         eligible &= state.open  # `rows` holds open trials only
     eligible = trials.and_rows(eligible, active[cols.look_candidates])
-    eligible &= looked >= trials.pick(state.threshold, rows)
+    eligible = trials.and_rows(eligible, trials.pick_rows(state.qualifies,
+                                                          cols.look_candidates, rows))
     decided_here = trials.any_row(eligible)
     decided = np.flatnonzero(decided_here)
     if len(decided):
+        where = decided if rows is None else rows[decided]  # in the working set
         # The row in cols.look of the candidate each decided trial appoints.
-        picked = _choose(np.take(eligible, decided, axis=1), looked, decided, draws)
-        state.open[decided if rows is None else rows[decided]] = False
+        picked = _choose(np.take(eligible, decided, axis=1), state.base, cols.look_candidates,
+                         where, draws)
+        state.open[where] = False
         if len(cols.look) <= 4:  # a count per row costs less than bincount's
             for row, candidate in enumerate(cols.look):
                 counts.outcomes[candidate] += np.count_nonzero(picked == row)
@@ -521,12 +531,13 @@ def _count_blockers(layout: Layout, counts: Counts, pairs: np.ndarray,
             counts.pivotal[pairs_of] += trials.count_rows(still[pairs_of] & alone)
 
 
-def _choose(eligible: np.ndarray, looked: np.ndarray, columns: np.ndarray,
-            draws: Draws) -> np.ndarray:
+def _choose(eligible: np.ndarray, base: np.ndarray, look: slice | np.ndarray,
+            columns: np.ndarray, draws: Draws) -> np.ndarray:
     """Row of the best-backed eligible candidate in each column (each has one or more).
 
-    `eligible` holds the given columns of `looked`. Mostly one candidate is eligible: only
-    where several are do backings need comparing.
+    `eligible` has a row per candidate of `look` (rows of `base`) and a column per trial at
+    `columns` of the working set. An eligible candidate's backing is its base. Mostly one
+    candidate is eligible: only where several are do backings need comparing.
     """
     if len(eligible) == 1:
         return np.zeros(eligible.shape[1], dtype=np.intp)
@@ -539,7 +550,7 @@ def _choose(eligible: np.ndarray, looked: np.ndarray, columns: np.ndarray,
         # np.take, not [:, several]: that indexing returns a column-major array, on which
         # every reduction down the candidates costs several times more.
         scores = np.where(np.take(eligible, several, axis=1),
-                          np.take(looked, columns[several], axis=1), -np.inf)
+                          trials.pick_rows(base, look, columns[several]), -np.inf)
         choice[several] = _pick_best(scores, draws)
     return choice
 

@@ -166,6 +166,4 @@ class Columns:
         self.position[self.backed] = np.arange(len(self.backed))
         self.look = look
         self.look_candidates = rows_of(look)
-        # Rows of the backings that may win; None when they all may.
-        self.look_rows = None if len(look) == len(self.backed) else rows_of(self.position[look])
         self.objected = AnyOf([layout.pairs_of[c] for c in look])
