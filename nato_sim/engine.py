@@ -2,7 +2,7 @@
 
 Pure numpy: a compiled scenario, a trial count and a generator in; integer counts out.
 Every trial of the block advances in lock-step, one round at a time. Trials that end are
-frozen and tallied; the working set is compacted once fewer than 40% of its rows are open,
+frozen and tallied; the working set is compacted once fewer than 25% of its rows are open,
 so later rounds cost about what is still open. Within a round, only the trials whose state
 changed are looked at again (`run_block`).
 
@@ -29,9 +29,11 @@ from nato_sim.layout import Columns, Layout
 # the last bits; values closer than this count as equal, for ties and for `min_support`.
 TOLERANCE = 1e-9
 
-# Compact the working set once fewer than this share of its rows are still open: copying
-# every array each round would cost more than carrying a few finished rows along.
-COMPACT_BELOW = 0.4
+# Compact the working set once fewer than this share of its rows are still open. A finished
+# row carried along costs a few comparisons a round; compacting copies every per-trial array
+# of the open ones, and each later round then gathers their random numbers out of the
+# block's: it pays only once most rows have finished.
+COMPACT_BELOW = 0.25
 
 # Look again at every open trial once more than this share of them changed in a round:
 # picking rows out and writing them back costs several times what working on all does.

@@ -66,7 +66,7 @@ def test_looking_again_only_where_state_changed_changes_nothing(scenario, seed):
     event("fixed hazards" if compiled.engine_layout.fixed_hazards else "hazards recomputed")
     usual = _counts(compiled, seed)
     layout = compiled.engine_layout
-    refresh = layout.refresh
+    refresh, dense = layout.refresh, engine.DENSE_ABOVE
     with pytest.MonkeyPatch.context() as patch:
         # Every round looks at every open trial and sets every chance anew, hazards that
         # depend on nothing that can change included.
@@ -78,9 +78,16 @@ def test_looking_again_only_where_state_changed_changes_nothing(scenario, seed):
         patch.setattr(layout, "refresh", refresh)
         patch.setattr(engine, "DENSE_ABOVE", 2.0)
         picked = _counts(compiled, seed)
+        # Dropping finished trials from the working set every round, or never, changes
+        # nothing either.
+        patch.setattr(engine, "DENSE_ABOVE", dense)
+        patch.setattr(engine, "COMPACT_BELOW", 1.0)
+        compacted = _counts(compiled, seed)
+        patch.setattr(engine, "COMPACT_BELOW", 0.0)
+        carried = _counts(compiled, seed)
     for name in (f.name for f in fields(usual)):
-        assert np.array_equal(getattr(usual, name), getattr(every, name)), name
-        assert np.array_equal(getattr(usual, name), getattr(picked, name)), name
+        for variant in (every, picked, compacted, carried):
+            assert np.array_equal(getattr(usual, name), getattr(variant, name)), name
 
 
 # So small that it acts as 0 (a uniform is below it only when it is 0, one chance in 2^53;
