@@ -296,14 +296,6 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
                                   trials.pick(state.in_race, rows))
     active = in_race if layout.all_entered[r] else in_race & layout.entered[r]
     pairs = layout.pairs(standing)
-    # Backings are needed only for the chances of lifts and withdrawals: a candidate with
-    # no objection standing, the only kind that can win, is backed by its base.
-    backing = None
-    if state.may_withdraw or (layout.n_liftable and not state.hazards_fixed):
-        base = trials.pick(state.base, rows) if cols.all else trials.pick_rows(
-            state.base, cols.backed_rows, rows)
-        backing = _backing(base, pairs, trials.pick_rows(state.contrib, cols.pair_rows, rows),
-                           cols.pairs_of)
     eligible = ~cols.objected(pairs)
     if rows is None:
         eligible &= state.open  # `rows` holds open trials only
@@ -328,7 +320,33 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
     live = ~decided_here
     if rows is None:
         live &= state.open
+    elif len(decided):
+        # Set the chances of the trials still open only; those just decided get 0.
+        _clear_chances(state, rows[decided])
+        still = np.flatnonzero(live)
+        rows, standing, pairs = rows[still], np.take(standing, still, axis=1), None
+        active = trials.take(active, still)
+        live = None
+    # Backings are needed only for the chances of lifts and withdrawals: a candidate with
+    # no objection standing, the only kind that can win, is backed by its base.
+    backing = None
+    if state.may_withdraw or (layout.n_liftable and not state.hazards_fixed):
+        if pairs is None:
+            pairs = layout.pairs(standing)
+        base = trials.pick(state.base, rows) if cols.all else trials.pick_rows(
+            state.base, cols.backed_rows, rows)
+        backing = _backing(base, pairs, trials.pick_rows(state.contrib, cols.pair_rows, rows),
+                           cols.pairs_of)
     return _Seen(len(decided), rows, cols, standing, active, backing, live)
+
+
+def _clear_chances(state: _Block, rows: np.ndarray) -> None:
+    """No more lifts or withdrawals in the trials at `rows`: they have ended.
+
+    Only after the first round, which sets the chances of every trial of the working set.
+    """
+    trials.put(state.hazard, rows, 0.0)
+    trials.put(state.quit, rows, 0.0)
 
 
 def _backing(base: np.ndarray, pairs: np.ndarray, contrib: np.ndarray,
