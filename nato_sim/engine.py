@@ -317,16 +317,16 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
             counts.outcomes[cols.look] += np.bincount(picked, minlength=len(cols.look))
         counts.decided_round[r - 1] += len(decided)
 
-    live = ~decided_here
+    live = None  # which of the trials looked at are still open; None: all
     if rows is None:
+        live = ~decided_here
         live &= state.open
     elif len(decided):
-        # Set the chances of the trials still open only; those just decided get 0.
+        # Chances are set in the trials still open only; those just decided get 0.
         _clear_chances(state, rows[decided])
-        still = np.flatnonzero(live)
+        still = np.flatnonzero(~decided_here)
         rows, standing, pairs = rows[still], np.take(standing, still, axis=1), None
         active = trials.take(active, still)
-        live = None
     # Backings are needed only for the chances of lifts and withdrawals: a candidate with
     # no objection standing, the only kind that can win, is backed by its base.
     backing = None
