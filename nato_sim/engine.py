@@ -274,14 +274,12 @@ class _Seen:
     cols: Columns
     standing: np.ndarray
     active: np.ndarray
-    backing: np.ndarray | None  # the candidates cols backs, candidate c in cols.position[c];
-                                # None when no chance needs them
     live: np.ndarray | None     # which are still open; None: all
 
     def kept(self, rows: np.ndarray) -> _Seen:
         """The same, once the working set keeps only `rows` (the open trials)."""
         return _Seen(self.decided, None, self.cols, trials.take(self.standing, rows),
-                     trials.take(self.active, rows), trials.take(self.backing, rows), None)
+                     trials.take(self.active, rows), None)
 
 
 def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarray | None,
@@ -325,19 +323,9 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
         # Chances are set in the trials still open only; those just decided get 0.
         _clear_chances(state, rows[decided])
         still = np.flatnonzero(~decided_here)
-        rows, standing, pairs = rows[still], np.take(standing, still, axis=1), None
-        active = trials.take(active, still)
-    # Backings are needed only for the chances of lifts and withdrawals: a candidate with
-    # no objection standing, the only kind that can win, is backed by its base.
-    backing = None
-    if state.may_withdraw or (layout.n_liftable and not state.hazards_fixed):
-        if pairs is None:
-            pairs = layout.pairs(standing)
-        base = trials.pick(state.base, rows) if cols.all else trials.pick_rows(
-            state.base, cols.backed_rows, rows)
-        backing = _backing(base, pairs, trials.pick_rows(state.contrib, cols.pair_rows, rows),
-                           cols.pairs_of)
-    return _Seen(len(decided), rows, cols, standing, active, backing, live)
+        rows, standing, active = rows[still], np.take(standing, still, axis=1), trials.take(
+            active, still)
+    return _Seen(len(decided), rows, cols, standing, active, live)
 
 
 def _clear_chances(state: _Block, rows: np.ndarray) -> None:
@@ -347,6 +335,19 @@ def _clear_chances(state: _Block, rows: np.ndarray) -> None:
     """
     trials.put(state.hazard, rows, 0.0)
     trials.put(state.quit, rows, 0.0)
+
+
+def _seen_backing(state: _Block, layout: Layout, seen: _Seen) -> np.ndarray:
+    """The backings of the candidates seen.cols backs, in the trials seen.
+
+    Only the chances of lifts and withdrawals need them: a candidate with no objection
+    standing, the only kind that can win, is backed by its base.
+    """
+    cols, rows = seen.cols, seen.rows
+    base = trials.pick(state.base, rows) if cols.all else trials.pick_rows(
+        state.base, cols.backed_rows, rows)
+    contrib = trials.pick_rows(state.contrib, cols.pair_rows, rows)
+    return _backing(base, layout.pairs(seen.standing), contrib, cols.pairs_of)
 
 
 def _backing(base: np.ndarray, pairs: np.ndarray, contrib: np.ndarray,
@@ -379,9 +380,12 @@ def _backing(base: np.ndarray, pairs: np.ndarray, contrib: np.ndarray,
 def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
     """Set the chances of steps a and b at the round's end in the trials just looked at,
     from the state seen there; 0 in those that ended: nothing happens in them any more."""
-    rows, active, backing, live = seen.rows, seen.active, seen.backing, seen.live
+    rows, active, live = seen.rows, seen.active, seen.live
+    backing = None
+    if state.may_withdraw or (layout.n_liftable and not state.hazards_fixed):
+        backing = _seen_backing(state, layout, seen)
     if layout.n_liftable:
-        _set_hazards(state, layout, seen)
+        _set_hazards(state, layout, seen, backing)
     if state.may_withdraw:
         # Step b: candidates behind the front-runner withdraw with their probability.
         may = layout.quitter_rows
@@ -404,13 +408,15 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
             trials.put(state.quit, rows, quit)
 
 
-def _set_hazards(state: _Block, layout: Layout, seen: _Seen) -> None:
+def _set_hazards(state: _Block, layout: Layout, seen: _Seen,
+                 backing: np.ndarray | None) -> None:
     """Step a: standing objections to active candidates lift with the bandwagon hazard.
 
     Set for every liftable unit, whether or not its rule's `after` lets it lift yet: the
     hazard depends on the state only, and the round's draws look at those that may.
+    `backing` is seen.cols' backings, None when the hazards are fixed already.
     """
-    rows, active, backing = seen.rows, seen.active, seen.backing
+    rows, active = seen.rows, seen.active
     position = seen.cols.position
     standing = seen.standing[layout.liftable]
     can_lift = standing & seen.live if seen.live is not None else standing.copy()
