@@ -23,7 +23,7 @@ import numpy as np
 from nato_sim import trial_arrays as trials
 from nato_sim.compiled import Compiled
 from nato_sim.draws import Draws
-from nato_sim.layout import Columns, Layout
+from nato_sim.layout import Layout
 
 # Backings are float sums of shares, and equal backings reached by different sums can differ in
 # the last bits; values closer than this count as equal, for ties and for `min_support`.
@@ -271,14 +271,13 @@ class _Seen:
 
     decided: int                # how many of them were decided
     rows: np.ndarray | None     # the trials; None: every trial of the working set
-    cols: Columns
     standing: np.ndarray
     active: np.ndarray
     live: np.ndarray | None     # which are still open; None: all
 
     def kept(self, rows: np.ndarray) -> _Seen:
         """The same, once the working set keeps only `rows` (the open trials)."""
-        return _Seen(self.decided, None, self.cols, trials.take(self.standing, rows),
+        return _Seen(self.decided, None, trials.take(self.standing, rows),
                      trials.take(self.active, rows), None)
 
 
@@ -288,7 +287,7 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
 
     `known` is (standing, in_race) at `rows` when the caller has them, else None.
     """
-    cols = layout.columns(r, state.may_withdraw)
+    cols = layout.columns(r)
     # Entered and not withdrawn: (C, 1) or (C, n).
     standing, in_race = known or (trials.pick(state.standing, rows),
                                   trials.pick(state.in_race, rows))
@@ -325,7 +324,7 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
         still = np.flatnonzero(~decided_here)
         rows, standing, active = rows[still], np.take(standing, still, axis=1), trials.take(
             active, still)
-    return _Seen(len(decided), rows, cols, standing, active, live)
+    return _Seen(len(decided), rows, standing, active, live)
 
 
 def _clear_chances(state: _Block, rows: np.ndarray) -> None:
@@ -338,16 +337,16 @@ def _clear_chances(state: _Block, rows: np.ndarray) -> None:
 
 
 def _seen_backing(state: _Block, layout: Layout, seen: _Seen) -> np.ndarray:
-    """The backings of the candidates seen.cols backs, in the trials seen.
+    """The backings of the candidates `layout.backed` lists for the block, in the trials seen.
 
     Only the chances of lifts and withdrawals need them: a candidate with no objection
     standing, the only kind that can win, is backed by its base.
     """
-    cols, rows = seen.cols, seen.rows
-    base = trials.pick(state.base, rows) if cols.all else trials.pick_rows(
-        state.base, cols.backed_rows, rows)
-    contrib = trials.pick_rows(state.contrib, cols.pair_rows, rows)
-    return _backing(base, layout.pairs(seen.standing), contrib, cols.pairs_of)
+    backed, rows = layout.backed[state.may_withdraw], seen.rows
+    base = trials.pick(state.base, rows) if backed.all else trials.pick_rows(
+        state.base, backed.rows, rows)
+    contrib = trials.pick_rows(state.contrib, backed.pair_rows, rows)
+    return _backing(base, layout.pairs(seen.standing), contrib, backed.pairs_of)
 
 
 def _backing(base: np.ndarray, pairs: np.ndarray, contrib: np.ndarray,
@@ -389,7 +388,7 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
     if state.may_withdraw:
         # Step b: candidates behind the front-runner withdraw with their probability.
         may = layout.quitter_rows
-        # Every candidate is backed (cols.all). Those not in the race count as backing 0:
+        # Every candidate is backed. Those not in the race count as backing 0:
         # backings are at least 0, so that never raises the front-runner's. Arithmetic, where
         # np.where costs five times as much; and none for those always in the race.
         top = None
@@ -414,10 +413,11 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen,
 
     Set for every liftable unit, whether or not its rule's `after` lets it lift yet: the
     hazard depends on the state only, and the round's draws look at those that may.
-    `backing` is seen.cols' backings, None when the hazards are fixed already.
+    `backing` holds the backings `layout.backed` lists, None when the hazards are fixed
+    already.
     """
     rows, active = seen.rows, seen.active
-    position = seen.cols.position
+    position = layout.backed[state.may_withdraw].position
     standing = seen.standing[layout.liftable]
     can_lift = standing & seen.live if seen.live is not None else standing.copy()
     if state.hazards_fixed:

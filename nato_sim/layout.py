@@ -142,28 +142,39 @@ class Layout:
         self.fixed_hazards = self.liftable_cand is not None and all(
             units_against[c] == [u] and self.always_active[c]
             for u, c in zip(liftable, self.liftable_cand, strict=True))
-        self._columns: dict[tuple[int, bool], Columns] = {}
+        self._columns: dict[int, Columns] = {}
+        # Whose backings the chances need: those of the candidates objections concern, for
+        # the lift hazards; everyone's when someone may withdraw (key True), to tell who is
+        # behind the front-runner.
+        self.backed = {False: Backed(self, np.array(self.objected, dtype=np.intp)),
+                       True: Backed(self, self.everyone)}
 
-    def columns(self, r: int, every: bool) -> Columns:
-        """The candidates round r looks at; `every` asks for every backing."""
-        key = (r, every)
-        if key not in self._columns:
-            self._columns[key] = Columns(self, self.look[r], every)
-        return self._columns[key]
+    def columns(self, r: int) -> Columns:
+        """The candidates round r looks at."""
+        if r not in self._columns:
+            self._columns[r] = Columns(self, self.look[r])
+        return self._columns[r]
 
 
 class Columns:
-    """The candidates of one round: those whose backing is needed, and those that may win."""
+    """The candidates of one round that may win."""
 
-    def __init__(self, layout: Layout, look: np.ndarray, every: bool) -> None:
-        self.backed = layout.everyone if every else look  # backings computed, in this order
-        self.all = len(self.backed) == len(layout.everyone)
-        self.backed_rows = rows_of(self.backed)
-        self.pairs_of = [layout.pairs_of[c] for c in self.backed]
-        # The rows of the pairs the backings sum over, in that order: those of `contrib`.
-        self.pair_rows = rows_of([p for pairs in self.pairs_of for p in pairs])
-        self.position = np.full(len(layout.everyone), -1, dtype=np.intp)
-        self.position[self.backed] = np.arange(len(self.backed))
+    def __init__(self, layout: Layout, look: np.ndarray) -> None:
         self.look = look
         self.look_candidates = rows_of(look)
         self.objected = AnyOf([layout.pairs_of[c] for c in look])
+
+
+class Backed:
+    """The candidates whose backings the chances need, and the pairs their backings sum over."""
+
+    def __init__(self, layout: Layout, candidates: np.ndarray) -> None:
+        self.candidates = candidates  # in the order of the backings' rows
+        self.all = len(candidates) == len(layout.everyone)
+        self.rows = rows_of(candidates)
+        self.pairs_of = [layout.pairs_of[c] for c in candidates]
+        # The rows of the pairs the backings sum over, in that order: those of `contrib`.
+        self.pair_rows = rows_of([p for pairs in self.pairs_of for p in pairs])
+        # The row of each candidate's backing; -1 for those not backed.
+        self.position = np.full(len(layout.everyone), -1, dtype=np.intp)
+        self.position[candidates] = np.arange(len(candidates))
