@@ -358,21 +358,17 @@ def _backing(base: np.ndarray, pairs: np.ndarray, contrib: np.ndarray,
     by their row in `pairs` and, in the same order, in `contrib`.
     """
     backing = np.empty((len(pairs_of), pairs.shape[1]))
-    row_in_contrib = 0
+    first = 0  # the row in `contrib` of the candidate's first pair
     for row, (own, pairs_here) in enumerate(zip(base, pairs_of, strict=True)):
         if not pairs_here:
             backing[row] = own
             continue
         # Summed in the order of the pairs, without copying their rows out.
-        total = None
-        for pair in pairs_here:
-            withheld = pairs[pair] * contrib[row_in_contrib]
-            row_in_contrib += 1
-            if total is None:
-                total = withheld
-            else:
-                total += withheld
+        total = pairs[pairs_here[0]] * contrib[first]
+        for offset, pair in enumerate(pairs_here[1:], start=1):
+            total += pairs[pair] * contrib[first + offset]
         np.subtract(own, total, out=backing[row])
+        first += len(pairs_here)
     return backing
 
 
@@ -388,9 +384,9 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
     if state.may_withdraw:
         # Step b: candidates behind the front-runner withdraw with their probability.
         may = layout.quitter_rows
-        # Every candidate is backed. Those not in the race count as backing 0:
-        # backings are at least 0, so that never raises the front-runner's. Arithmetic, where
-        # np.where costs five times as much; and none for those always in the race.
+        # Every candidate is backed. Those not in the race count as backing 0: backings are
+        # at least 0, so that never raises the front-runner's. Arithmetic, where np.where
+        # costs five times as much; and none for those always in the race.
         top = None
         for c, always in enumerate(layout.always_active):
             value = backing[c] if always else backing[c] * active[c]
