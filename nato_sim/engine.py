@@ -319,21 +319,22 @@ def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarra
         live = ~decided_here
         live &= state.open
     elif len(decided):
-        # Chances are set in the trials still open only; those just decided get 0.
-        _clear_chances(state, rows[decided])
-        still = np.flatnonzero(~decided_here)
-        rows, standing, active = rows[still], np.take(standing, still, axis=1), trials.take(
-            active, still)
+        live = ~decided_here
     return _Seen(len(decided), rows, standing, active, live)
 
 
-def _clear_chances(state: _Block, rows: np.ndarray) -> None:
-    """No more lifts or withdrawals in the trials at `rows`: they have ended.
+def _open_only(state: _Block, seen: _Seen) -> _Seen:
+    """The trials of `seen` (picked out, some just decided) still open; the chances of those
+    just decided set to 0, since nothing happens in them any more.
 
     Only after the first round, which sets the chances of every trial of the working set.
     """
-    trials.put(state.hazard, rows, 0.0)
-    trials.put(state.quit, rows, 0.0)
+    ended = seen.rows[~seen.live]
+    trials.put(state.hazard, ended, 0.0)
+    trials.put(state.quit, ended, 0.0)
+    still = np.flatnonzero(seen.live)
+    return _Seen(seen.decided, seen.rows[still], np.take(seen.standing, still, axis=1),
+                 trials.take(seen.active, still), None)
 
 
 def _seen_backing(state: _Block, layout: Layout, seen: _Seen) -> np.ndarray:
@@ -375,6 +376,9 @@ def _backing(base: np.ndarray, pairs: np.ndarray, contrib: np.ndarray,
 def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
     """Set the chances of steps a and b at the round's end in the trials just looked at,
     from the state seen there; 0 in those that ended: nothing happens in them any more."""
+    if seen.rows is not None and seen.live is not None:
+        # Picked-out trials: work on those still open only, rather than mask the others.
+        seen = _open_only(state, seen)
     rows, active, live = seen.rows, seen.active, seen.live
     backing = None
     if state.may_withdraw or (layout.n_liftable and not state.hazards_fixed):
@@ -413,7 +417,6 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen,
     already.
     """
     rows, active = seen.rows, seen.active
-    position = layout.backed[state.may_withdraw].position
     standing = seen.standing[layout.liftable]
     can_lift = standing & seen.live if seen.live is not None else standing.copy()
     if state.hazards_fixed:
@@ -428,6 +431,7 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen,
         return
     bandwagon = trials.pick(state.bandwagon, rows)
     log_keep = trials.pick(state.log_keep, rows)
+    position = layout.backed[state.may_withdraw].position
     if layout.liftable_cand is not None:
         # Each objection concerns one candidate: 1 + bandwagon * backing once per candidate,
         # then one product per unit, with no rows copied out.
