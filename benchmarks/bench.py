@@ -29,11 +29,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from reference import reference_counts  # noqa: E402
 
-from nato_sim.bundled import bundled_scenarios  # noqa: E402
-from nato_sim.compiled import compile_scenario  # noqa: E402
-from nato_sim.engine import Counts  # noqa: E402
-from nato_sim.loader import load  # noqa: E402
-from nato_sim.runner import BLOCK_SIZE, iter_blocks, run_seeded_block  # noqa: E402
+from nato_sim.engine.compiled import compile_scenario  # noqa: E402
+from nato_sim.engine.rounds import Counts  # noqa: E402
+from nato_sim.running.runner import BLOCK_SIZE, iter_blocks, run_seeded_block  # noqa: E402
+from nato_sim.scenario.bundled import bundled_scenarios  # noqa: E402
+from nato_sim.scenario.loader import load  # noqa: E402
 
 SPEEDUP_TARGET = 300.0
 FLOOR_TARGET = 3.0
@@ -96,8 +96,8 @@ def peak_memory(name: str, trials: int) -> tuple[float, float]:
     """Peak resident MB and seconds of a fresh process that runs `trials` trials."""
     code = (
         "import json, resource, sys, time\n"
-        "from nato_sim.loader import load\n"
-        "from nato_sim.runner import simulate\n"
+        "from nato_sim.scenario.loader import load\n"
+        "from nato_sim.running.runner import simulate\n"
         f"s = load({name!r}); t = time.perf_counter()\n"
         f"simulate(s, trials={trials}, rng=1, workers=1)\n"
         "t = time.perf_counter() - t\n"

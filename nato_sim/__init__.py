@@ -9,15 +9,15 @@ Load a scenario, simulate it, read the figures::
 """
 
 from nato_sim._version import __version__
+from nato_sim.analysis.backtest import run_backtest
 from nato_sim.analysis.compare import Comparison, compare
 from nato_sim.analysis.explain import Explanation, explain
 from nato_sim.analysis.sweep import Sweep, sweep
-from nato_sim.backtest import run_backtest
 from nato_sim.errors import NatoSimError, ScenarioError, UsageError
-from nato_sim.loader import load, with_overrides
-from nato_sim.results import Results
-from nato_sim.runner import iter_blocks, simulate
-from nato_sim.schema import Scenario
+from nato_sim.results.summary import Results
+from nato_sim.running.runner import iter_blocks, simulate
+from nato_sim.scenario.loader import load, with_overrides
+from nato_sim.scenario.schema import Scenario
 
 __all__ = [
     "Comparison",

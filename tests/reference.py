@@ -1,7 +1,8 @@
 """A slow, plain reference implementation of the model (docs/model.md), one trial at a time.
 
 It is written from the model's text with Python loops over members, candidates and rules, and
-shares nothing with the engine but the validated :class:`~nato_sim.schema.Scenario`: it expands
+shares nothing with the engine but the validated
+:class:`~nato_sim.scenario.schema.Scenario`: it expands
 the rules and resolves support precedence itself, draws with its own calls to the generator,
 and keeps the state of one trial in sets. Statistical tests compare its frequencies with the
 engine's; the benchmark times it against the engine.
@@ -17,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from nato_sim.compiled import compile_scenario
-from nato_sim.engine import Counts
-from nato_sim.runner import run_seeded_block
-from nato_sim.schema import (
+from nato_sim.engine.compiled import compile_scenario
+from nato_sim.engine.rounds import Counts
+from nato_sim.running.runner import run_seeded_block
+from nato_sim.scenario.schema import (
     Beta,
     LiftedCondition,
     RoundCondition,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nato_sim
-from nato_sim.export import to_json
+from nato_sim.results.export import to_json
 
 MINIMAL = Path(__file__).parent / "data" / "minimal.yaml"
 

@@ -1,4 +1,4 @@
-"""Tests for nato_sim.backtest and `nato-sim backtest`: scores, baselines, cases, JSON shape."""
+"""Tests for nato_sim.analysis.backtest and `nato-sim backtest`: scores, baselines, cases, JSON."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nato_sim.backtest import (
+from nato_sim.analysis.backtest import (
     DEFAULT_SEED,
     actual_round,
     best_backed_forecast,
@@ -23,12 +23,12 @@ from nato_sim.backtest import (
     score,
     uniform_forecast,
 )
-from nato_sim.bundled import bundled_scenarios
 from nato_sim.cli import app
-from nato_sim.compiled import compile_scenario
+from nato_sim.engine.compiled import compile_scenario
 from nato_sim.errors import ScenarioError, UsageError
-from nato_sim.loader import load
-from nato_sim.schema import Scenario
+from nato_sim.scenario.bundled import bundled_scenarios
+from nato_sim.scenario.loader import load
+from nato_sim.scenario.schema import Scenario
 
 DATA = Path(__file__).parent / "data"
 HISTORY_FIXTURES = DATA / "history"

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from nato_sim.beta_sampler import _Sampler, _sampler, beta_variates
+from nato_sim.engine.beta_sampler import _Sampler, _sampler, beta_variates
 
 N = 200_000
 # Kolmogorov-Smirnov: with N draws from the true distribution, the largest gap between the

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 import nato_sim
 from nato_sim.cli import app
-from nato_sim.loader import load, scenario_hash
-from nato_sim.runner import BLOCK_SIZE
+from nato_sim.running.runner import BLOCK_SIZE
+from nato_sim.scenario.loader import load, scenario_hash
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = str(DATA / "minimal.yaml")
@@ -229,7 +229,7 @@ def test_an_internal_error_in_the_engine_exits_1_without_a_traceback(monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError("index out of step")
 
-    monkeypatch.setattr("nato_sim.runner.run_block", broken)
+    monkeypatch.setattr("nato_sim.running.runner.run_block", broken)
     result = invoke("run", MINIMAL, "-n", "100", "--seed", "1", "--workers", "1")
     assert result.exit_code == 1
     assert result.stderr == ("internal error: RuntimeError: index out of step\n"
@@ -239,7 +239,7 @@ def test_an_internal_error_in_the_engine_exits_1_without_a_traceback(monkeypatch
 
 
 def test_ctrl_c_keeps_the_finished_blocks_and_exits_130(monkeypatch):
-    from nato_sim import runner
+    from nato_sim.running import runner
 
     real = runner.run_block
     calls = []
@@ -250,7 +250,7 @@ def test_ctrl_c_keeps_the_finished_blocks_and_exits_130(monkeypatch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("nato_sim.runner.run_block", interrupted_later)
+    monkeypatch.setattr("nato_sim.running.runner.run_block", interrupted_later)
     result = invoke("run", MINIMAL, "-n", str(3 * BLOCK_SIZE), "--seed", "3", "-f", "json",
                     "--workers", "1")
     assert result.exit_code == 130

@@ -11,8 +11,8 @@ import yaml
 from typer.testing import CliRunner
 
 from nato_sim import errors
-from nato_sim.bundled import bundled_scenarios
 from nato_sim.cli import app
+from nato_sim.scenario.bundled import bundled_scenarios
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = str(DATA / "minimal.yaml")
@@ -214,7 +214,7 @@ def test_an_internal_error_is_one_line_without_a_traceback(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the claims index is corrupt")
 
-    monkeypatch.setattr("nato_sim.loader.check_references", broken)
+    monkeypatch.setattr("nato_sim.scenario.loader.check_references", broken)
     result = invoke("validate", MINIMAL)
     assert result.exit_code == 1
     assert result.stderr == ("internal error: RuntimeError: the claims index is corrupt\n"
@@ -227,7 +227,7 @@ def test_an_internal_error_shows_the_traceback_with_nato_sim_debug(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the claims index is corrupt")
 
-    monkeypatch.setattr("nato_sim.loader.check_references", broken)
+    monkeypatch.setattr("nato_sim.scenario.loader.check_references", broken)
     result = invoke("validate", MINIMAL, env={**ENV, "NATO_SIM_DEBUG": "1"})
     assert result.exit_code == 1
     assert result.stderr.startswith("Traceback (most recent call last):\n")

@@ -1,12 +1,12 @@
-"""Tests for nato_sim.crossref: ids that must exist, duplicates, cycles and citations."""
+"""Tests for nato_sim.scenario.crossref: ids that must exist, duplicates, cycles and citations."""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
 
-from nato_sim.crossref import check_references
-from nato_sim.schema import Scenario
+from nato_sim.scenario.crossref import check_references
+from nato_sim.scenario.schema import Scenario
 
 BASE = {
     "title": "Cross-reference test",

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from test_engine_properties import edited
 from test_engine_reference import scenarios
 
-from nato_sim import engine
-from nato_sim.compiled import Param, compile_scenario
-from nato_sim.draws import Draws, _lcg_state, _steps
-from nato_sim.loader import load
+from nato_sim.engine import rounds as engine
+from nato_sim.engine.compiled import Param, compile_scenario
+from nato_sim.engine.draws import Draws, _lcg_state, _steps
+from nato_sim.scenario.loader import load
 
 
 @pytest.mark.parametrize("bit_generator", [np.random.PCG64DXSM, np.random.PCG64])

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from reference import engine_counts, make_scenario
 
-from nato_sim.compiled import compile_scenario
-from nato_sim.loader import load
-from nato_sim.stats import wilson
+from nato_sim.engine.compiled import compile_scenario
+from nato_sim.results.stats import wilson
+from nato_sim.scenario.loader import load
 
 N = 20_000
 Z999 = 3.2905

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from reference import engine_counts, make_scenario
 from test_engine_reference import scenarios
 
-from nato_sim.compiled import compile_scenario
-from nato_sim.runner import simulate
-from nato_sim.schema import Scenario
-from nato_sim.stats import wilson
+from nato_sim.engine.compiled import compile_scenario
+from nato_sim.results.stats import wilson
+from nato_sim.running.runner import simulate
+from nato_sim.scenario.schema import Scenario
 
 N = 20_000
 Z999 = 3.2905

@@ -22,10 +22,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from reference import blocked_by_pair, engine_counts, make_scenario, reference_counts
 
-from nato_sim.bundled import bundled_scenarios
-from nato_sim.crossref import check_references
-from nato_sim.loader import load
-from nato_sim.schema import Scenario
+from nato_sim.scenario.bundled import bundled_scenarios
+from nato_sim.scenario.crossref import check_references
+from nato_sim.scenario.loader import load
+from nato_sim.scenario.schema import Scenario
 
 SIGMAS = 4.5
 SLACK = 1e-3

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import nato_sim
 from nato_sim.analysis.explain import without_rule
 from nato_sim.cli import app
-from nato_sim.loader import load, scenario_hash
+from nato_sim.scenario.loader import load, scenario_hash
 
 DATA = Path(__file__).parent / "data"
 ONE = str(DATA / "one-candidate.yaml")

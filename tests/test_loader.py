@@ -1,4 +1,4 @@
-"""Tests for nato_sim.loader: finding, reading and validating scenario files.
+"""Tests for nato_sim.scenario.loader: finding, reading and validating scenario files.
 
 Each file in tests/data/invalid/ holds one kind of mistake and ends with `# expect:` lines:
 the whole problems (file, line, column, key path, message, hint) that loading it must report.
@@ -12,8 +12,15 @@ from pathlib import Path
 import pytest
 
 from nato_sim.errors import ScenarioError
-from nato_sim.loader import claims_for, load, resolve, scenario_hash, validate, with_overrides
-from nato_sim.yamlsource import MAX_BYTES, parse_yaml
+from nato_sim.scenario.loader import (
+    claims_for,
+    load,
+    resolve,
+    scenario_hash,
+    validate,
+    with_overrides,
+)
+from nato_sim.scenario.yamlsource import MAX_BYTES, parse_yaml
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = DATA / "minimal.yaml"

@@ -1,4 +1,4 @@
-"""Tests for `--set path=value` overrides (nato_sim.overrides), through the loader and the CLI."""
+"""Tests for `--set path=value` overrides (nato_sim.scenario.overrides), via loader and CLI."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from nato_sim.cli import app
 from nato_sim.errors import ScenarioError, UsageError
-from nato_sim.loader import load
-from nato_sim.overrides import apply_overrides, parse_override
-from nato_sim.schema import LiftedCondition, RoundCondition, Uniform
+from nato_sim.scenario.loader import load
+from nato_sim.scenario.overrides import apply_overrides, parse_override
+from nato_sim.scenario.schema import LiftedCondition, RoundCondition, Uniform
 
 MINIMAL = str(Path(__file__).parent / "data" / "minimal.yaml")
 ENV = {"COLUMNS": "100", "NO_COLOR": "1"}

@@ -57,7 +57,7 @@ def test_the_installed_package_finds_its_bundled_data_from_another_folder(wheel,
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site), "COLUMNS": "100", "NO_COLOR": "1"}
-    code = ("import nato_sim, nato_sim.bundled as b; print(nato_sim.__file__); "
+    code = ("import nato_sim, nato_sim.scenario.bundled as b; print(nato_sim.__file__); "
             "print(b.scenarios_dir()); print(b.seeds_dir())")
     shown = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, check=True,
                            capture_output=True, text=True, timeout=60).stdout.split("\n")

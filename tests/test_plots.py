@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 import nato_sim
 from nato_sim.cli import app
 from nato_sim.errors import UsageError
-from nato_sim.plots import check_plot_path, run_figure, save_figure, save_run_plot
+from nato_sim.output.figures import check_plot_path, save_figure
+from nato_sim.results.figures import run_figure, save_run_plot
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = str(DATA / "minimal.yaml")

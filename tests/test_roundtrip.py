@@ -14,12 +14,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nato_sim.compiled import compile_scenario
+from nato_sim.engine.compiled import compile_scenario
 from nato_sim.errors import NatoSimError, ScenarioError, UsageError
-from nato_sim.loader import validate
-from nato_sim.runner import simulate
-from nato_sim.schema import Scenario
-from nato_sim.yamlsource import parse_yaml
+from nato_sim.running.runner import simulate
+from nato_sim.scenario.loader import validate
+from nato_sim.scenario.schema import Scenario
+from nato_sim.scenario.yamlsource import parse_yaml
 
 MINIMAL = Path(__file__).parent / "data" / "minimal.yaml"
 PROPERTY = settings(max_examples=40, derandomize=True, deadline=None,

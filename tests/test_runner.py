@@ -9,18 +9,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nato_sim.compiled import compile_scenario
-from nato_sim.engine import Counts
+from nato_sim.engine.compiled import compile_scenario
+from nato_sim.engine.rounds import Counts
 from nato_sim.errors import UsageError
-from nato_sim.loader import load
-from nato_sim.runner import (
+from nato_sim.results.stats import half_width
+from nato_sim.running.runner import (
     block_trials,
     iter_blocks,
     run_seeded_block,
     seed_sequence,
     simulate,
 )
-from nato_sim.stats import half_width
+from nato_sim.scenario.loader import load
 
 DATA = Path(__file__).parent / "data"
 

@@ -1,4 +1,4 @@
-"""Tests for the scenario format: field rules (nato_sim.schema) and its JSON Schema for editors.
+"""Tests for the scenario format: field rules (nato_sim.scenario.schema) and its JSON Schema.
 
 The JSON Schema is checked with a small draft-07 validator written here, so the check runs
 whether or not the `jsonschema` package is installed; when it is, it is consulted as well.
@@ -16,13 +16,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from nato_sim.bundled import bundled_scenarios
 from nato_sim.cli import app
 from nato_sim.errors import ScenarioError
-from nato_sim.jsonschema import DRAFT_07, scenario_json_schema, schema_text
-from nato_sim.loader import validate
-from nato_sim.schema import Scenario
-from nato_sim.yamlsource import parse_yaml
+from nato_sim.scenario.bundled import bundled_scenarios
+from nato_sim.scenario.jsonschema import DRAFT_07, scenario_json_schema, schema_text
+from nato_sim.scenario.loader import validate
+from nato_sim.scenario.schema import Scenario
+from nato_sim.scenario.yamlsource import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "schema" / "scenario.schema.json"

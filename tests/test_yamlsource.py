@@ -1,4 +1,4 @@
-"""Tests for nato_sim.yamlsource: safe YAML reading with positions and readable problems."""
+"""Tests for nato_sim.scenario.yamlsource: safe YAML with positions and readable problems."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from nato_sim.errors import ScenarioError
-from nato_sim.schema import Scenario
-from nato_sim.yamlsource import MAX_BYTES, ParsedYaml, parse_yaml, problems_from_validation
+from nato_sim.scenario.schema import Scenario
+from nato_sim.scenario.yamlsource import MAX_BYTES, ParsedYaml, parse_yaml, problems_from_validation
 
 SCENARIO = """\
 title: Test

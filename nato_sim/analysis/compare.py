@@ -28,14 +28,20 @@ from typing import Any
 
 import numpy as np
 
-from nato_sim.compiled import compile_scenario
-from nato_sim.engine import Counts
+from nato_sim.engine.compiled import compile_scenario
+from nato_sim.engine.rounds import Counts
 from nato_sim.errors import UsageError
-from nato_sim.loader import load, with_overrides
-from nato_sim.results import SCHEMA_VERSION, Results, build_results
-from nato_sim.runner import BIT_GENERATOR, BLOCK_SIZE, MAX_TRIALS, iter_blocks, seed_sequence
-from nato_sim.schema import Scenario
-from nato_sim.stats import Z95, wilson
+from nato_sim.results.stats import Z95, wilson
+from nato_sim.results.summary import SCHEMA_VERSION, Results, build_results
+from nato_sim.running.runner import (
+    BIT_GENERATOR,
+    BLOCK_SIZE,
+    MAX_TRIALS,
+    iter_blocks,
+    seed_sequence,
+)
+from nato_sim.scenario.loader import load, with_overrides
+from nato_sim.scenario.schema import Scenario
 
 PAIRED_BLOCKS = 40
 MIN_PAIRED_BLOCKS = 10
@@ -264,25 +270,25 @@ class Comparison:
 
     def records(self) -> list[dict[str, Any]]:
         """Tidy rows: one per outcome, milestone and timing figure, with provenance."""
-        from nato_sim.tabular import pair_stamp
+        from nato_sim.output.tables import pair_stamp
 
         stamp = pair_stamp(self.provenance)
         return [{**asdict(r), "distinguishable": r.distinguishable, **stamp} for r in self.rows]
 
     def to_pandas(self):
         """The records as a pandas DataFrame (needs the 'pandas' extra)."""
-        from nato_sim.tabular import to_frame
+        from nato_sim.output.tables import to_frame
 
         return to_frame(self.records())
 
     def _repr_html_(self) -> str:
-        from nato_sim.tabular import comparison_html
+        from nato_sim.analysis.tables import comparison_html
 
         return comparison_html(self)
 
     def plot(self):
         """A matplotlib figure of the differences with their intervals."""
-        from nato_sim.plots import comparison_figure
+        from nato_sim.analysis.figures import comparison_figure
 
         return comparison_figure(self)
 

@@ -34,11 +34,11 @@ from nato_sim.analysis.compare import (
     paired_rows,
     run_arm,
 )
-from nato_sim.compiled import rule_label
-from nato_sim.loader import with_overrides
-from nato_sim.results import SCHEMA_VERSION, Results
-from nato_sim.runner import seed_sequence
-from nato_sim.schema import Scenario
+from nato_sim.engine.compiled import rule_label
+from nato_sim.results.summary import SCHEMA_VERSION, Results
+from nato_sim.running.runner import seed_sequence
+from nato_sim.scenario.loader import with_overrides
+from nato_sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class Explanation:
 
     def records(self) -> list[dict[str, Any]]:
         """Tidy rows: one per rule, with provenance."""
-        from nato_sim.tabular import stamp
+        from nato_sim.output.tables import stamp
 
         prov = stamp(self.baseline.provenance)
         rows = []
@@ -123,18 +123,18 @@ class Explanation:
 
     def to_pandas(self):
         """The records as a pandas DataFrame (needs the 'pandas' extra)."""
-        from nato_sim.tabular import to_frame
+        from nato_sim.output.tables import to_frame
 
         return to_frame(self.records())
 
     def _repr_html_(self) -> str:
-        from nato_sim.tabular import explanation_html
+        from nato_sim.analysis.tables import explanation_html
 
         return explanation_html(self)
 
     def plot(self):
         """A matplotlib figure of each rule's effect on its candidate."""
-        from nato_sim.plots import explanation_figure
+        from nato_sim.analysis.figures import explanation_figure
 
         return explanation_figure(self)
 

@@ -25,11 +25,11 @@ import numpy as np
 
 from nato_sim.analysis.compare import as_scenario, check_trials
 from nato_sim.errors import ScenarioError, UsageError
-from nato_sim.loader import with_overrides
-from nato_sim.overrides import Override, apply_overrides, field_annotation
-from nato_sim.results import SCHEMA_VERSION, Results
-from nato_sim.runner import BLOCK_SIZE, seed_sequence, simulate
-from nato_sim.schema import Scenario
+from nato_sim.results.summary import SCHEMA_VERSION, Results
+from nato_sim.running.runner import BLOCK_SIZE, seed_sequence, simulate
+from nato_sim.scenario.loader import with_overrides
+from nato_sim.scenario.overrides import Override, apply_overrides, field_annotation
+from nato_sim.scenario.schema import Scenario
 
 MAX_POINTS = 400
 MAX_TOTAL_TRIALS = 200_000_000
@@ -86,7 +86,7 @@ class Sweep:
 
     def records(self) -> list[dict[str, Any]]:
         """Tidy rows: one per grid point and outcome, with provenance."""
-        from nato_sim.tabular import stamp
+        from nato_sim.output.tables import stamp
 
         rows = []
         for point in self.points:
@@ -113,18 +113,18 @@ class Sweep:
 
     def to_pandas(self):
         """The records as a pandas DataFrame (needs the 'pandas' extra)."""
-        from nato_sim.tabular import to_frame
+        from nato_sim.output.tables import to_frame
 
         return to_frame(self.records())
 
     def _repr_html_(self) -> str:
-        from nato_sim.tabular import sweep_html
+        from nato_sim.analysis.tables import sweep_html
 
         return sweep_html(self)
 
     def plot(self, outcome: str | None = None):
         """A matplotlib figure: lines with interval bands (one axis) or a heat map (two)."""
-        from nato_sim.plots import sweep_figure
+        from nato_sim.analysis.figures import sweep_figure
 
         return sweep_figure(self, outcome)
 
@@ -290,7 +290,7 @@ def sweep(scenario: Scenario | str | Path, vary: Sequence[str], overrides: Seque
 def _run_all(jobs: list[Scenario], trials: int, root: np.random.SeedSequence,
              workers: int | None) -> list[Results]:
     """Run every job with the same seed, in parallel when asked; order is kept."""
-    from nato_sim.runner import default_workers
+    from nato_sim.running.runner import default_workers
 
     workers = default_workers() if workers is None else workers
     if workers < 1:

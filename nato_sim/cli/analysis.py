@@ -35,9 +35,9 @@ from nato_sim.cli.app import (
     seed_or_fresh,
     stdout_console,
 )
-from nato_sim.export import rows_to_csv
-from nato_sim.loader import load
-from nato_sim.render import bar, pct
+from nato_sim.cli.render import bar, pct
+from nato_sim.output.files import rows_to_csv
+from nato_sim.scenario.loader import load
 
 ScenarioArgument = Annotated[str, typer.Argument(help="Scenario file or bundled name.")]
 PlotOption = Annotated[
@@ -53,7 +53,7 @@ TrialsOption = Annotated[int, typer.Option("--trials", "-n", min=1, help="Trials
 def _finish(result, view, format: Format, output: str | None, plot: str | None) -> None:
     """Draw the plot if asked, then print or write the result in the chosen format."""
     if plot is not None:
-        from nato_sim.plots import save_figure
+        from nato_sim.output.figures import save_figure
 
         save_figure(result.plot(), plot)
         typer.echo(f"wrote {plot}", err=True)
@@ -305,7 +305,8 @@ def sweep_command(
     view = sweep_view(result, chosen, _replay("sweep", scenario, set_ or [], trials, seed,
                                               extra))
     if plot is not None:
-        from nato_sim.plots import save_figure, sweep_figure
+        from nato_sim.analysis.figures import sweep_figure
+        from nato_sim.output.figures import save_figure
 
         save_figure(sweep_figure(result, outcome if len(vary) == 1 else chosen), plot)
         typer.echo(f"wrote {plot}", err=True)

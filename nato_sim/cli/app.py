@@ -113,7 +113,7 @@ def seed_or_fresh(seed: int | None) -> int:
 def check_plot(plot: str | None) -> None:
     """Refuse a bad --plot file (extension, missing matplotlib) before any work is done."""
     if plot is not None:
-        from nato_sim.plots import check_plot_path
+        from nato_sim.output.figures import check_plot_path
 
         check_plot_path(plot)
 
@@ -128,7 +128,7 @@ def emit(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        from nato_sim.export import write_atomic
+        from nato_sim.output.files import write_atomic
 
         write_atomic(output, text)
         typer.echo(f"wrote {output}", err=True)

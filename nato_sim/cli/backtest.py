@@ -12,9 +12,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from nato_sim.backtest import DEFAULT_SEED, DEFAULT_TRIALS, Backtest, run_backtest
+from nato_sim.analysis.backtest import DEFAULT_SEED, DEFAULT_TRIALS, Backtest, run_backtest
 from nato_sim.cli.app import OutputOption, WorkersOption, app, emit, handle_errors, stdout_console
-from nato_sim.render import pct
+from nato_sim.cli.render import pct
 
 SCORER_NAMES = {"model": "model", "uniform": "uniform over candidates",
                 "best_backed": "best-backed wins, vetoes ignored"}

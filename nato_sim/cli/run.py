@@ -25,11 +25,11 @@ from nato_sim.cli.app import (
     stderr_console,
     stdout_console,
 )
+from nato_sim.cli.render import print_results
 from nato_sim.errors import EXIT_INTERRUPTED
-from nato_sim.export import to_csv, to_json
-from nato_sim.loader import load
-from nato_sim.render import print_results
-from nato_sim.runner import simulate
+from nato_sim.results.export import to_csv, to_json
+from nato_sim.running.runner import simulate
+from nato_sim.scenario.loader import load
 
 DEFAULT_TRIALS = 100_000
 DEFAULT_PRECISION_CAP = 10_000_000
@@ -104,7 +104,7 @@ def run(
     finally:
         reporter.close()
     if plot is not None:
-        from nato_sim.plots import save_run_plot
+        from nato_sim.results.figures import save_run_plot
 
         save_run_plot(results, plot)
         typer.echo(f"wrote {plot}", err=True)

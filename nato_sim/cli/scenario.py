@@ -8,12 +8,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from nato_sim.bundled import bundled_scenarios
 from nato_sim.cli.app import OutputOption, SetOption, app, emit, handle_errors, stdout_console
 from nato_sim.errors import EXIT_INVALID, ScenarioError
-from nato_sim.jsonschema import schema_text
-from nato_sim.loader import claims_for, load, resolve
-from nato_sim.sources import sourced_parameters
+from nato_sim.scenario.bundled import bundled_scenarios
+from nato_sim.scenario.jsonschema import schema_text
+from nato_sim.scenario.loader import claims_for, load, resolve
+from nato_sim.scenario.sources import sourced_parameters
 
 
 @app.command()

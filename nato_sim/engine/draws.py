@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from nato_sim.compiled import Param
+from nato_sim.engine.compiled import Param
 
 # The multipliers of numpy's 128-bit PCG generators, to tell how far a draw moved one.
 _MULTIPLIERS = {

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 
 from nato_sim._version import __version__
-from nato_sim.compiled import Compiled
-from nato_sim.engine import Counts
-from nato_sim.schema import Scenario
-from nato_sim.stats import histogram_mean, histogram_median, wilson
+from nato_sim.engine.compiled import Compiled
+from nato_sim.engine.rounds import Counts
+from nato_sim.results.stats import histogram_mean, histogram_median, wilson
+from nato_sim.scenario.schema import Scenario
 
 SCHEMA_VERSION = 1
 
@@ -110,18 +110,19 @@ class Results:
 
     def to_pandas(self):
         """One row per outcome with provenance, as a DataFrame (needs the 'pandas' extra)."""
-        from nato_sim.tabular import results_records, to_frame
+        from nato_sim.output.tables import to_frame
+        from nato_sim.results.tables import results_records
 
         return to_frame(results_records(self))
 
     def _repr_html_(self) -> str:
-        from nato_sim.tabular import results_html
+        from nato_sim.results.tables import results_html
 
         return results_html(self)
 
     def plot(self):
         """A matplotlib figure of outcomes and timing (needs the 'plot' extra)."""
-        from nato_sim.plots import run_figure
+        from nato_sim.results.figures import run_figure
 
         return run_figure(self)
 
@@ -151,7 +152,7 @@ def build_results(scenario: Scenario, compiled: Compiled, counts: Counts,
                   root: np.random.SeedSequence, *, block_size: int, stopped_by: str,
                   precision: float | None, bit_generator: str) -> Results:
     """Turn summed counts into the reported figures."""
-    from nato_sim.loader import scenario_hash
+    from nato_sim.scenario.loader import scenario_hash
 
     n = counts.trials
     names = {c.id: c.name for c in scenario.candidates}

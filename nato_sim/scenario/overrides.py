@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel
 
 from nato_sim.errors import UsageError
-from nato_sim.schema import Scenario
+from nato_sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The scenario format: pydantic models for every field of a scenario file.
 
 The models check each value on its own (types, ranges, unknown keys). Checks that need the
-whole scenario (unknown ids, cycles, missing claims) live in :mod:`nato_sim.crossref`.
+whole scenario (unknown ids, cycles, missing claims) live in :mod:`nato_sim.scenario.crossref`.
 """
 
 from __future__ import annotations

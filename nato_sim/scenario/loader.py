@@ -11,13 +11,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from nato_sim.bundled import bundled_scenarios, seeds_dir
-from nato_sim.claims import Claim, load_claims
-from nato_sim.crossref import check_references
 from nato_sim.errors import Problem, ScenarioError
-from nato_sim.overrides import Override, apply_overrides, parse_override
-from nato_sim.schema import Scenario
-from nato_sim.yamlsource import ParsedYaml, parse_yaml, problems_from_validation
+from nato_sim.scenario.bundled import bundled_scenarios, seeds_dir
+from nato_sim.scenario.claims import Claim, load_claims
+from nato_sim.scenario.crossref import check_references
+from nato_sim.scenario.overrides import Override, apply_overrides, parse_override
+from nato_sim.scenario.schema import Scenario
+from nato_sim.scenario.yamlsource import ParsedYaml, parse_yaml, problems_from_validation
 
 
 def resolve(source: str | Path) -> Path:

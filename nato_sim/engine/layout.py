@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nato_sim.compiled import Compiled
+from nato_sim.engine.compiled import Compiled
 
 
 def rows_of(indices) -> slice | np.ndarray:

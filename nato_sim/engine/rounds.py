@@ -20,10 +20,10 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from nato_sim import trial_arrays as trials
-from nato_sim.compiled import Compiled
-from nato_sim.draws import Draws
-from nato_sim.layout import Layout
+from nato_sim.engine import trial_arrays as trials
+from nato_sim.engine.compiled import Compiled
+from nato_sim.engine.draws import Draws
+from nato_sim.engine.layout import Layout
 
 # Backings are float sums of shares, and equal backings reached by different sums can differ in
 # the last bits; values closer than this count as equal, for ties and for `min_support`.

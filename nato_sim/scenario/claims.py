@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import Field, ValidationError
 
 from nato_sim.errors import Problem, ScenarioError
-from nato_sim.schema import ClaimId, Model
+from nato_sim.scenario.schema import ClaimId, Model
 
 
 class Document(Model):
@@ -53,7 +53,7 @@ class Claim:
 
 def load_claims(folders: list[Path]) -> dict[str, Claim]:
     """Read every `*.yaml` in the folders; raise ScenarioError on any bad file or repeated id."""
-    from nato_sim.yamlsource import parse_yaml, problems_from_validation
+    from nato_sim.scenario.yamlsource import parse_yaml, problems_from_validation
 
     claims: dict[str, Claim] = {}
     problems: list[Problem] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nato_sim.schema import Scenario
+from nato_sim.scenario.schema import Scenario
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 

@@ -14,8 +14,8 @@ from functools import cached_property
 
 import numpy as np
 
-from nato_sim.beta_sampler import beta_variates
-from nato_sim.schema import (
+from nato_sim.engine.beta_sampler import beta_variates
+from nato_sim.scenario.schema import (
     Beta,
     CandidateSelector,
     LiftedCondition,
@@ -114,7 +114,7 @@ class Compiled:
     @cached_property
     def engine_layout(self):
         """The engine's index tables for this scenario, built on first use and kept."""
-        from nato_sim.layout import Layout  # it imports this module
+        from nato_sim.engine.layout import Layout  # it imports this module
 
         return Layout(self)
 

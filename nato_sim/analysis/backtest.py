@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 
 from nato_sim._version import __version__
-from nato_sim.bundled import scenarios_dir
-from nato_sim.compiled import Compiled
+from nato_sim.engine.compiled import Compiled
 from nato_sim.errors import Problem, ScenarioError, UsageError
-from nato_sim.loader import load, resolve, scenario_hash
-from nato_sim.runner import BIT_GENERATOR, simulate
-from nato_sim.schema import Scenario
+from nato_sim.running.runner import BIT_GENERATOR, simulate
+from nato_sim.scenario.bundled import scenarios_dir
+from nato_sim.scenario.loader import load, resolve, scenario_hash
+from nato_sim.scenario.schema import Scenario
 
 SCHEMA_VERSION = 1
 DEFAULT_SEED = 2024

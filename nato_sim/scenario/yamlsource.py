@@ -239,7 +239,7 @@ _EXPECTED = {
 }
 _COMPARISONS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
                 "less_than_equal": "<="}
-_PATTERNS = {  # keyed by the patterns in nato_sim.schema
+_PATTERNS = {  # keyed by the patterns in nato_sim.scenario.schema
     r"^[A-Z]{3}$": "an ISO 3166-1 alpha-3 code such as 'NOR'",
     r"^[a-z][a-z0-9-]*$": "a lowercase slug such as 'rutte'",
     r"^[a-z][a-z0-9_-]*$": "a lowercase tag such as 'nordic'",
@@ -350,13 +350,13 @@ def problems_from_validation(
     Args:
         error: raised by validating `doc.data`.
         doc: the parsed file, for positions and the source text of booleans.
-        model: the model validated, to suggest allowed keys; default nato_sim.schema.Scenario.
+        model: the model validated, to suggest allowed keys; default Scenario.
 
     Returns:
         The problems, sorted by position, without repeats.
     """
     if model is None:
-        from nato_sim.schema import Scenario
+        from nato_sim.scenario.schema import Scenario
 
         model = Scenario
     errors = [(err, *_real_path(err, doc.data)) for err in error.errors()]

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nato_sim.compiled import Compiled, compile_scenario
-from nato_sim.engine import Counts, run_block
+from nato_sim.engine.compiled import Compiled, compile_scenario
+from nato_sim.engine.rounds import Counts, run_block
 from nato_sim.errors import UsageError
-from nato_sim.results import Results, build_results
-from nato_sim.schema import Scenario
-from nato_sim.stats import half_width
+from nato_sim.results.stats import half_width
+from nato_sim.results.summary import Results, build_results
+from nato_sim.scenario.schema import Scenario
 
 BLOCK_SIZE = 2**16
 BIT_GENERATOR = "PCG64DXSM"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nato_sim.claims import Claim
-from nato_sim.schema import Scenario
+from nato_sim.scenario.claims import Claim
+from nato_sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from nato_sim.results import Results
+from nato_sim.results.summary import Results
 
 BAR_WIDTH = 20
 MAX_TIMING_ROWS = 30

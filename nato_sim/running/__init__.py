@@ -1,0 +1,1 @@
+"""Running the engine: seeding, blocks of trials, worker processes, stopping rules."""
