@@ -58,7 +58,7 @@ def rng_floor(uniforms: int) -> float:
     start = time.perf_counter()
     for _ in range(uniforms // BLOCK_SIZE):
         gen.random(out=out)
-    gen.random(out=out[:uniforms % BLOCK_SIZE])
+    gen.random(out=out[: uniforms % BLOCK_SIZE])
     return time.perf_counter() - start
 
 
@@ -75,8 +75,9 @@ def floor_ratio(compiled, blocks: int) -> float:
     return float(np.median(ratios))
 
 
-def paired(scenario, engine_trials: int, reference_trials: int, pairs: int
-           ) -> tuple[float, float, Counts]:
+def paired(
+    scenario, engine_trials: int, reference_trials: int, pairs: int
+) -> tuple[float, float, Counts]:
     """Median engine rate and speed-up over the reference, over `pairs` measurements timed
     back to back; and the counts of one engine run."""
     compiled = compile_scenario(scenario)
@@ -104,8 +105,9 @@ def peak_memory(name: str, trials: int) -> tuple[float, float]:
         "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "print(json.dumps([rss / (1 << 20 if sys.platform == 'darwin' else 1 << 10), t]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     rss, seconds = json.loads(out.stdout.strip().splitlines()[-1])
     return rss, seconds
 
@@ -130,12 +132,16 @@ def main() -> int:
 
     names = sorted(bundled_scenarios()) or [str(ROOT / "tests" / "data" / "minimal.yaml")]
     failures = 0
-    print(f"numpy {np.__version__}, block size {BLOCK_SIZE}; medians of {pairs} pairs of "
-          f"{engine_trials:,} engine and {reference_trials:,} reference trials, and of "
-          f"{floor_blocks} pairs of a block and its floor\n")
-    head = (f"{'scenario':<22}{'trials/s':>12}{'speed-up':>10}{'':>6}"
-            f"{'uniforms/trial':>16}{'vs floor':>10}{'':>6}"
-            f"{f'{args.workers} workers/s':>14}")
+    print(
+        f"numpy {np.__version__}, block size {BLOCK_SIZE}; medians of {pairs} pairs of "
+        f"{engine_trials:,} engine and {reference_trials:,} reference trials, and of "
+        f"{floor_blocks} pairs of a block and its floor\n"
+    )
+    head = (
+        f"{'scenario':<22}{'trials/s':>12}{'speed-up':>10}{'':>6}"
+        f"{'uniforms/trial':>16}{'vs floor':>10}{'':>6}"
+        f"{f'{args.workers} workers/s':>14}"
+    )
     print(head)
     print("-" * len(head))
     sizes = {}
@@ -149,29 +155,37 @@ def main() -> int:
         ok_speed, ok_floor = speedup >= SPEEDUP_TARGET, floor <= FLOOR_TARGET
         failures += (not ok_speed) + (not ok_floor)
         label = Path(name).stem if name.endswith(".yaml") else name
-        print(f"{label:<22}{rate:>12,.0f}{speedup:>9,.0f}x{verdict(ok_speed):>6}"
-              f"{counts.uniforms / engine_trials:>16.1f}"
-              f"{floor:>9.2f}x{verdict(ok_floor):>6}{engine_trials / par_seconds:>14,.0f}")
+        print(
+            f"{label:<22}{rate:>12,.0f}{speedup:>9,.0f}x{verdict(ok_speed):>6}"
+            f"{counts.uniforms / engine_trials:>16.1f}"
+            f"{floor:>9.2f}x{verdict(ok_floor):>6}{engine_trials / par_seconds:>14,.0f}"
+        )
 
     largest = "nato-2024" if "nato-2024" in sizes else max(sizes, key=sizes.get)
     print(f"\nScale: {largest}")
     rss, seconds = peak_memory(largest, big)
     ok_memory = rss <= MEMORY_TARGET_MB
     failures += not ok_memory
-    print(f"  {big:,} trials: {seconds:.1f} s, peak RSS {rss:.0f} MB "
-          f"(target < {MEMORY_TARGET_MB:.0f} MB) {verdict(ok_memory)}")
+    print(
+        f"  {big:,} trials: {seconds:.1f} s, peak RSS {rss:.0f} MB "
+        f"(target < {MEMORY_TARGET_MB:.0f} MB) {verdict(ok_memory)}"
+    )
     compiled = compile_scenario(load(largest))
     ratios = []
     for _ in range(pairs):
         small, large = (run_engine(compiled, trials)[0] / trials for trials in linear)
         ratios.append(large / small)
-        print(f"  {linear[0]:,} trials: {small * 1e9:4.0f} ns/trial, "
-              f"{linear[1]:,} trials: {large * 1e9:4.0f} ns/trial")
+        print(
+            f"  {linear[0]:,} trials: {small * 1e9:4.0f} ns/trial, "
+            f"{linear[1]:,} trials: {large * 1e9:4.0f} ns/trial"
+        )
     ratio = float(np.median(ratios))
     ok_linear = ratio <= LINEARITY_TARGET
     failures += not ok_linear
-    print(f"  per-trial cost {linear[1]:,} / {linear[0]:,}: {ratio:.2f} "
-          f"(target <= {LINEARITY_TARGET}) {verdict(ok_linear)}")
+    print(
+        f"  per-trial cost {linear[1]:,} / {linear[0]:,}: {ratio:.2f} "
+        f"(target <= {LINEARITY_TARGET}) {verdict(ok_linear)}"
+    )
     print(f"\n{'all targets met' if not failures else f'{failures} target(s) missed'}")
     return 1 if failures else 0
 

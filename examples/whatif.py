@@ -35,10 +35,10 @@ print(baseline.to_string(index=False))
 # interval of its difference excludes 0.
 
 # %%
-comparison = nato_sim.compare(SCENARIO, ["objections.tur-rutte.lift=0.6"], trials=TRIALS,
-                              rng=SEED)
-table = comparison.to_pandas()[["name", "baseline", "variant", "difference", "low", "high",
-                                "distinguishable"]]
+comparison = nato_sim.compare(SCENARIO, ["objections.tur-rutte.lift=0.6"], trials=TRIALS, rng=SEED)
+table = comparison.to_pandas()[
+    ["name", "baseline", "variant", "difference", "low", "high", "distinguishable"]
+]
 print(table.to_string(index=False))
 print(comparison.method)
 
@@ -54,8 +54,18 @@ comparison.plot().savefig(FIGURES / "compare.png", bbox_inches="tight")
 
 # %%
 explanation = nato_sim.explain(SCENARIO, trials=TRIALS, rng=SEED)
-impact = explanation.to_pandas()[["rule", "members", "candidate", "candidate_change",
-                                  "winner_change", "round_change", "sole_blocker", "impact"]]
+impact = explanation.to_pandas()[
+    [
+        "rule",
+        "members",
+        "candidate",
+        "candidate_change",
+        "winner_change",
+        "round_change",
+        "sole_blocker",
+        "impact",
+    ]
+]
 print(impact.to_string(index=False))
 
 # %% [markdown]
@@ -65,11 +75,11 @@ print(impact.to_string(index=False))
 # is smooth. The tidy frame has one row per value and outcome.
 
 # %%
-sweep = nato_sim.sweep(SCENARIO, ["objections.tur-rutte.lift=0:0.5:11"], trials=TRIALS,
-                       rng=SEED)
+sweep = nato_sim.sweep(SCENARIO, ["objections.tur-rutte.lift=0:0.5:11"], trials=TRIALS, rng=SEED)
 frame = sweep.to_pandas()
-rutte = frame[frame["outcome"] == "rutte"][["objections.tur-rutte.lift", "probability",
-                                             "low", "high"]]
+rutte = frame[frame["outcome"] == "rutte"][
+    ["objections.tur-rutte.lift", "probability", "low", "high"]
+]
 print(rutte.to_string(index=False))
 sweep.plot().savefig(FIGURES / "sweep.png", bbox_inches="tight")
 
@@ -78,9 +88,12 @@ sweep.plot().savefig(FIGURES / "sweep.png", bbox_inches="tight")
 # and the chance that Hungary objects at all.
 
 # %%
-grid = nato_sim.sweep(SCENARIO, ["objections.tur-rutte.lift=0:0.5:6",
-                                 "objections.hun-rutte.chance=0:1:5"],
-                      trials=TRIALS // 5, rng=SEED)
+grid = nato_sim.sweep(
+    SCENARIO,
+    ["objections.tur-rutte.lift=0:0.5:6", "objections.hun-rutte.chance=0:1:5"],
+    trials=TRIALS // 5,
+    rng=SEED,
+)
 probability, low, high = grid.grid("rutte")
 print((100 * probability).round(1))
 grid.plot("rutte").savefig(FIGURES / "grid.png", bbox_inches="tight")

@@ -70,7 +70,7 @@ class Model:
     scenario: Scenario
     units: list[Unit]
     support_entry: list[list[Any]]  # [m][c] -> the schema value that applies
-    entries: list[Any]              # distinct support values, one draw each per trial
+    entries: list[Any]  # distinct support values, one draw each per trial
 
     @classmethod
     def of(cls, scenario: Scenario) -> Model:
@@ -78,8 +78,11 @@ class Model:
         members, cands = scenario.members, scenario.candidates
         units = []
         for k, rule in enumerate(scenario.objections):
-            pairs = [(m, c) for c in _select(rule.candidates, cands)
-                     for m in _select(rule.members, members)]
+            pairs = [
+                (m, c)
+                for c in _select(rule.candidates, cands)
+                for m in _select(rule.members, members)
+            ]
             if rule.together and pairs:
                 units.append(Unit(k, pairs))
             else:
@@ -111,12 +114,12 @@ def _support_value(scenario: Scenario, member, cand) -> Any:
 class Trial:
     """What one trial produced."""
 
-    outcome: int                      # candidate index, C = extension, C + 1 = no decision
+    outcome: int  # candidate index, C = extension, C + 1 = no decision
     decided_round: int | None
-    blocked: set[tuple[int, int]]     # (member, loser) objections standing at the end
-    pivotal: set[tuple[int, int]]     # ... that were the loser's only standing objection
-    raised: set[int]                  # rules with any objection raised
-    lifted: dict[int, int]            # raised rule -> first round in which none stood
+    blocked: set[tuple[int, int]]  # (member, loser) objections standing at the end
+    pivotal: set[tuple[int, int]]  # ... that were the loser's only standing objection
+    raised: set[int]  # rules with any objection raised
+    lifted: dict[int, int]  # raised rule -> first round in which none stood
 
 
 def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
@@ -152,13 +155,20 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
     withdrawn: set[int] = set()
 
     def objectors(c: int) -> set[int]:
-        return {m for u, up in zip(model.units, standing, strict=True) if up
-                for m, cc in u.pairs if cc == c}
+        return {
+            m
+            for u, up in zip(model.units, standing, strict=True)
+            if up
+            for m, cc in u.pairs
+            if cc == c
+        }
 
     def backing(c: int) -> float:
         against = objectors(c)
-        return math.fsum(weight[m] * support[m][c] for m in range(len(members))
-                         if m not in against) / total_weight
+        return (
+            math.fsum(weight[m] * support[m][c] for m in range(len(members)) if m not in against)
+            / total_weight
+        )
 
     def rule_stands(k: int) -> bool:
         return any(up for u, up in zip(model.units, standing, strict=True) if u.rule == k)
@@ -178,8 +188,7 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
     for r in range(1, rounds + 1):
         active = [c for c in range(n_cands) if cands[c].enters <= r and c not in withdrawn]
         b = [backing(c) for c in range(n_cands)]
-        eligible = [c for c in active
-                    if not objectors(c) and b[c] >= min_support - TOLERANCE]
+        eligible = [c for c in active if not objectors(c) and b[c] >= min_support - TOLERANCE]
         if eligible:
             best = max(b[c] for c in eligible)
             tied = [c for c in eligible if b[c] >= best - TOLERANCE]
@@ -210,8 +219,9 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
         while changed:
             changed = False
             for i, unit in enumerate(model.units):
-                if standing[i] and _holds(rules[unit.rule].until, r + 1, withdrawn,
-                                          rule_stands, sc):
+                if standing[i] and _holds(
+                    rules[unit.rule].until, r + 1, withdrawn, rule_stands, sc
+                ):
                     standing[i] = False
                     changed = True
 
@@ -243,10 +253,10 @@ class ReferenceCounts:
     """Tallies of many reference trials, shaped like the engine's `Counts`."""
 
     trials: int
-    outcomes: np.ndarray       # (C + 2,)
+    outcomes: np.ndarray  # (C + 2,)
     decided_round: np.ndarray  # (R,)
-    raised: np.ndarray         # (K,)
-    lifted: np.ndarray         # (K,) raised and not standing at the end
+    raised: np.ndarray  # (K,)
+    lifted: np.ndarray  # (K,) raised and not standing at the end
     blocked: dict[tuple[int, int], int] = field(default_factory=dict)  # (member, candidate)
     pivotal: dict[tuple[int, int], int] = field(default_factory=dict)
 
@@ -261,9 +271,13 @@ def reference_counts(scenario: Scenario, n: int, rng: np.random.Generator) -> Re
     """
     model = Model.of(scenario)
     n_cands, n_rules = len(scenario.candidates), len(scenario.objections)
-    counts = ReferenceCounts(n, np.zeros(n_cands + 2, np.int64),
-                             np.zeros(scenario.decision.round_count, np.int64),
-                             np.zeros(n_rules, np.int64), np.zeros(n_rules, np.int64))
+    counts = ReferenceCounts(
+        n,
+        np.zeros(n_cands + 2, np.int64),
+        np.zeros(scenario.decision.round_count, np.int64),
+        np.zeros(n_rules, np.int64),
+        np.zeros(n_rules, np.int64),
+    )
     for _ in range(n):
         trial = reference_trial(model, rng)
         counts.outcomes[trial.outcome] += 1
@@ -292,10 +306,17 @@ def make_scenario(members: list | int = 3, candidates: list | int = 1, **parts: 
     if isinstance(members, int):
         members = [{"id": chr(65 + i) * 3, "name": f"Member {i + 1}"} for i in range(members)]
     if isinstance(candidates, int):
-        candidates = [{"id": f"c{i + 1}", "name": f"C{i + 1}", "country": "AAA"}
-                      for i in range(candidates)]
-    data = {"title": "test", "description": "test", "members": members,
-            "candidates": candidates, "decision": {"rounds": 5}, **parts}
+        candidates = [
+            {"id": f"c{i + 1}", "name": f"C{i + 1}", "country": "AAA"} for i in range(candidates)
+        ]
+    data = {
+        "title": "test",
+        "description": "test",
+        "members": members,
+        "candidates": candidates,
+        "decision": {"rounds": 5},
+        **parts,
+    }
     return Scenario.model_validate(data)
 
 
@@ -309,5 +330,7 @@ def blocked_by_pair(scenario: Scenario, counts: Counts) -> tuple[dict, dict]:
     compiled = compile_scenario(scenario)
     pairs = zip(compiled.pair_member, compiled.pair_candidate, strict=True)
     keys = [(int(m), int(c)) for m, c in pairs]
-    return (dict(zip(keys, map(int, counts.blocked), strict=True)),
-            dict(zip(keys, map(int, counts.pivotal), strict=True)))
+    return (
+        dict(zip(keys, map(int, counts.blocked), strict=True)),
+        dict(zip(keys, map(int, counts.pivotal), strict=True)),
+    )

@@ -26,8 +26,17 @@ def test_every_name_in_all_exists_and_is_documented():
 
 
 def test_the_core_entry_points_are_public():
-    assert {"load", "simulate", "iter_blocks", "with_overrides", "Scenario", "Results",
-            "ScenarioError", "UsageError", "NatoSimError"} <= set(nato_sim.__all__)
+    assert {
+        "load",
+        "simulate",
+        "iter_blocks",
+        "with_overrides",
+        "Scenario",
+        "Results",
+        "ScenarioError",
+        "UsageError",
+        "NatoSimError",
+    } <= set(nato_sim.__all__)
 
 
 def test_load_simulate_and_to_dict_round_trip_through_json():

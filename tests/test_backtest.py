@@ -44,11 +44,14 @@ ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
 FORECAST = {"a": 0.6, "b": 0.3, "extension": 0.1}
 
 
-@pytest.mark.parametrize(("actual", "expected_brier", "expected_rank"), [
-    ("a", 0.4**2 + 0.3**2 + 0.1**2, 1),        # 0.26
-    ("b", 0.6**2 + 0.7**2 + 0.1**2, 2),        # 0.86
-    ("extension", 0.6**2 + 0.3**2 + 0.9**2, 3),  # 1.26
-])
+@pytest.mark.parametrize(
+    ("actual", "expected_brier", "expected_rank"),
+    [
+        ("a", 0.4**2 + 0.3**2 + 0.1**2, 1),  # 0.26
+        ("b", 0.6**2 + 0.7**2 + 0.1**2, 2),  # 0.86
+        ("extension", 0.6**2 + 0.3**2 + 0.9**2, 3),  # 1.26
+    ],
+)
 def test_brier_and_rank_by_hand(actual, expected_brier, expected_rank):
     assert brier(FORECAST, actual) == pytest.approx(expected_brier, abs=1e-12)
     assert rank(FORECAST, actual) == expected_rank
@@ -95,6 +98,7 @@ def test_score_of_an_outcome_not_forecast_is_a_usage_error():
 
 # Baselines on fixtures with known backing.
 
+
 def test_uniform_forecast_gives_nothing_to_extension():
     forecast = uniform_forecast(compile_scenario(load(DEADLOCK)))
     assert forecast == {"x": 0.5, "y": 0.5, "extension": 0.0, "no-decision": 0.0}
@@ -104,8 +108,12 @@ def test_expected_backing_and_best_backed_by_hand():
     compiled = compile_scenario(load(DEADLOCK))
     # x: (2 * 0.9 + 1 * 0.2) / 3 = 2/3; y: (2 * 0.4 + 1 * 0.9) / 3 = 17/30.
     assert expected_backing(compiled) == pytest.approx([2 / 3, 17 / 30], abs=1e-12)
-    assert best_backed_forecast(compiled) == {"x": 1.0, "y": 0.0, "extension": 0.0,
-                                              "no-decision": 0.0}
+    assert best_backed_forecast(compiled) == {
+        "x": 1.0,
+        "y": 0.0,
+        "extension": 0.0,
+        "no-decision": 0.0,
+    }
 
 
 def _scenario(data: dict) -> Scenario:
@@ -114,25 +122,38 @@ def _scenario(data: dict) -> Scenario:
 
 
 def test_best_backed_uses_means_of_uncertain_values_and_splits_ties():
-    scenario = _scenario({
-        "members": [{"id": "AAA", "name": "A", "weight": {"uniform": [1.0, 3.0]}},  # mean 2
-                    {"id": "BBB", "name": "B"}],
-        "candidates": [{"id": "p", "name": "P", "country": "AAA"},
-                       {"id": "q", "name": "Q", "country": "BBB"},
-                       {"id": "r", "name": "R", "country": "AAA"}],
-        "support": {"candidates": {
-            "p": {"members": {"AAA": {"beta": [3.0, 1.0]}}},                # mean 0.75
-            "q": {"members": {"BBB": {"uniform": [0.8, 1.0]}}},             # mean 0.9
-            "r": {"members": {"AAA": 0.75}},
-        }},
-        # A hard veto on the best-backed pair changes nothing: the baseline ignores vetoes.
-        "objections": [{"members": "BBB", "candidates": ["p", "r"]}],
-    })
+    scenario = _scenario(
+        {
+            "members": [
+                {"id": "AAA", "name": "A", "weight": {"uniform": [1.0, 3.0]}},  # mean 2
+                {"id": "BBB", "name": "B"},
+            ],
+            "candidates": [
+                {"id": "p", "name": "P", "country": "AAA"},
+                {"id": "q", "name": "Q", "country": "BBB"},
+                {"id": "r", "name": "R", "country": "AAA"},
+            ],
+            "support": {
+                "candidates": {
+                    "p": {"members": {"AAA": {"beta": [3.0, 1.0]}}},  # mean 0.75
+                    "q": {"members": {"BBB": {"uniform": [0.8, 1.0]}}},  # mean 0.9
+                    "r": {"members": {"AAA": 0.75}},
+                }
+            },
+            # A hard veto on the best-backed pair changes nothing: the baseline ignores vetoes.
+            "objections": [{"members": "BBB", "candidates": ["p", "r"]}],
+        }
+    )
     compiled = compile_scenario(scenario)
     # p, r: (2 * 0.75 + 0.5) / 3 = 2/3; q: (2 * 0.5 + 0.9) / 3 = 19/30.
     assert expected_backing(compiled) == pytest.approx([2 / 3, 19 / 30, 2 / 3], abs=1e-12)
-    assert best_backed_forecast(compiled) == {"p": 0.5, "q": 0.0, "r": 0.5, "extension": 0.0,
-                                              "no-decision": 0.0}
+    assert best_backed_forecast(compiled) == {
+        "p": 0.5,
+        "q": 0.0,
+        "r": 0.5,
+        "extension": 0.0,
+        "no-decision": 0.0,
+    }
 
 
 def test_actual_round_counts_round_dates_on_or_before():
@@ -145,6 +166,7 @@ def test_actual_round_counts_round_dates_on_or_before():
 
 
 # Running cases.
+
 
 def test_run_backtest_on_fixtures():
     report = run_backtest([HISTORY_FIXTURES], trials=20_000, seed=DEFAULT_SEED)
@@ -165,11 +187,14 @@ def test_run_backtest_on_fixtures():
 
     summary = report.summary()
     assert summary["uniform"] == pytest.approx(
-        {"brier": (0.5 + 1.5) / 2, "log_loss": (math.log(2) + FLOOR) / 2, "mean_p_actual": 0.25})
+        {"brier": (0.5 + 1.5) / 2, "log_loss": (math.log(2) + FLOOR) / 2, "mean_p_actual": 0.25}
+    )
     assert summary["best_backed"] == pytest.approx(
-        {"brier": (0.0 + 2.0) / 2, "log_loss": FLOOR / 2, "mean_p_actual": 0.5})
+        {"brier": (0.0 + 2.0) / 2, "log_loss": FLOOR / 2, "mean_p_actual": 0.5}
+    )
     assert summary["model"]["mean_p_actual"] == pytest.approx(
-        (1.0 + soft.model.p_actual) / 2, abs=1e-12)
+        (1.0 + soft.model.p_actual) / 2, abs=1e-12
+    )
 
 
 def test_run_backtest_is_reproducible():
@@ -189,10 +214,13 @@ def test_a_case_without_outcome_names_the_file(tmp_path):
 
 def test_as_of_must_come_before_the_outcome(tmp_path):
     late = tmp_path / "late.yaml"
-    late.write_text(SOFT_VETO.read_text(encoding="utf-8").replace(
-        "as_of: 2009-02-20", "as_of: 2009-04-01"), encoding="utf-8")
-    with pytest.raises(ScenarioError, match="as_of 2009-04-01 is not before the outcome date "
-                                            "2009-03-18"):
+    late.write_text(
+        SOFT_VETO.read_text(encoding="utf-8").replace("as_of: 2009-02-20", "as_of: 2009-04-01"),
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ScenarioError, match="as_of 2009-04-01 is not before the outcome date 2009-03-18"
+    ):
         load_cases([late])
 
 
@@ -215,14 +243,16 @@ def test_bundled_history_case_validates_and_runs(name):
 
 # The command.
 
+
 def _invoke(*args: str):
     return CliRunner().invoke(app, ["backtest", *args], env=ENV)
 
 
 def test_command_json_has_the_documented_shape(tmp_path):
     out = tmp_path / "bt.json"
-    result = _invoke(str(HISTORY_FIXTURES), "--format", "json", "--trials", "2000",
-                     "--output", str(out))
+    result = _invoke(
+        str(HISTORY_FIXTURES), "--format", "json", "--trials", "2000", "--output", str(out)
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert set(data) == {"schema_version", "provenance", "cases", "summary", "n_cases"}
@@ -231,8 +261,15 @@ def test_command_json_has_the_documented_shape(tmp_path):
     assert data["provenance"]["seed"] == DEFAULT_SEED and data["provenance"]["trials"] == 2000
     scores = {"p_actual", "rank", "brier", "log_loss"}
     for case in data["cases"]:
-        assert set(case) == {"file", "title", "as_of", "actual", "model", "baselines",
-                             "scenario_hash"}
+        assert set(case) == {
+            "file",
+            "title",
+            "as_of",
+            "actual",
+            "model",
+            "baselines",
+            "scenario_hash",
+        }
         assert set(case["actual"]) == {"outcome", "date", "round"}
         assert set(case["model"]) == scores | {"p_decided_by_actual_round", "probabilities"}
         assert set(case["baselines"]) == {"uniform", "best_backed"}

@@ -19,8 +19,13 @@ def exact_cdf(a: float, b: float, x: np.ndarray) -> np.ndarray:
     """Beta(a, b)'s CDF at sorted x, by the trapezoid rule on a grid of a million steps."""
     grid = np.linspace(0.0, 1.0, 1_000_001)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_pdf = ((a - 1) * np.log(grid) + (b - 1) * np.log1p(-grid)
-                   + math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b))
+        log_pdf = (
+            (a - 1) * np.log(grid)
+            + (b - 1) * np.log1p(-grid)
+            + math.lgamma(a + b)
+            - math.lgamma(a)
+            - math.lgamma(b)
+        )
     pdf = np.nan_to_num(np.exp(log_pdf), nan=0.0, posinf=0.0)
     if a == 1:
         pdf[0] = math.exp(math.lgamma(a + b) - math.lgamma(b))
@@ -38,8 +43,10 @@ def ks_gap(a: float, b: float, x: np.ndarray) -> float:
     return float(max(np.max(np.arange(1, n + 1) / n - cdf), np.max(cdf - np.arange(n) / n)))
 
 
-@pytest.mark.parametrize("a, b", [(1.2, 3.0), (1.0, 1.0), (1.0, 5.0), (5.0, 1.0),
-                                  (2.0, 2.0), (30.0, 40.0), (400.0, 300.0)])
+@pytest.mark.parametrize(
+    "a, b",
+    [(1.2, 3.0), (1.0, 1.0), (1.0, 5.0), (5.0, 1.0), (2.0, 2.0), (30.0, 40.0), (400.0, 300.0)],
+)
 def test_draws_follow_the_beta_distribution(a, b):
     x = beta_variates(a, b, N, np.random.Generator(np.random.PCG64DXSM(7)))
     assert 0.0 <= x.min() and x.max() < 1.0
@@ -61,8 +68,7 @@ def test_the_test_tells_a_wrong_shape():
     assert ks_gap(1.2, 3.0, x) > KS_LIMIT
 
 
-@pytest.mark.parametrize("a, b", [(0.5, 2.0), (2.0, 0.7), (0.3, 0.3), (5000.0, 5000.0),
-                                  (1.0, 1e6)])
+@pytest.mark.parametrize("a, b", [(0.5, 2.0), (2.0, 0.7), (0.3, 0.3), (5000.0, 5000.0), (1.0, 1e6)])
 def test_unbounded_or_narrow_densities_are_left_to_numpy(a, b):
     ours = beta_variates(a, b, 1_000, np.random.Generator(np.random.PCG64DXSM(3)))
     numpys = np.random.Generator(np.random.PCG64DXSM(3)).beta(a, b, 1_000)
@@ -80,4 +86,3 @@ def test_the_envelope_covers_the_density():
         strip = np.arange(strips * 64) // 64
         assert np.all(density <= sampler.upper[strip])
         assert np.all(density >= sampler.squeeze[strip] * sampler.upper[strip])
-

@@ -40,8 +40,13 @@ def test_table_report_has_every_section_and_the_replay_line():
     result = invoke("run", MINIMAL, "--trials", "2000", "--seed", "11", "--workers", "1")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for heading in ("Outcome", "Timing (mean round", "Milestones",
-                    "Blockers (share of the candidate's losses)", "Objection rules"):
+    for heading in (
+        "Outcome",
+        "Timing (mean round",
+        "Milestones",
+        "Blockers (share of the candidate's losses)",
+        "Objection rules",
+    ):
         assert re.search(rf"^{re.escape(heading)}", out, re.MULTILINE), heading
     assert out.startswith(f"nato-sim {nato_sim.__version__} · {MINIMAL}")
     identity = " ".join(out.split("replay:")[0].split())
@@ -53,20 +58,36 @@ def test_table_report_has_every_section_and_the_replay_line():
 
 def test_the_replay_line_is_one_shell_command_that_gives_the_same_run():
     override = "objections.tur-alpha.lift={uniform: [0.1, 0.3]}"
-    result = invoke("run", MINIMAL, "-n", "700", "--seed", "9", "--set", override,
-                    "--workers", "1")
+    result = invoke("run", MINIMAL, "-n", "700", "--seed", "9", "--set", override, "--workers", "1")
     assert result.exit_code == 0, result.output
     [line] = [x for x in result.stdout.splitlines() if x.startswith("replay: ")]
     words = shlex.split(line.removeprefix("replay: "))
-    assert words == ["nato-sim", "run", MINIMAL, "--trials", "700", "--seed", "9",
-                     "--set", override]
+    assert words == [
+        "nato-sim",
+        "run",
+        MINIMAL,
+        "--trials",
+        "700",
+        "--seed",
+        "9",
+        "--set",
+        override,
+    ]
     again = invoke(*words[1:], "--workers", "1")
     assert again.stdout == result.stdout
 
 
 def test_json_output_carries_provenance_and_outcomes_that_sum_to_one():
-    doc = run_json("--trials", "3000", "--seed", "12", "--workers", "1",
-                   "--set", "objections.tur-alpha.lift=0.5")
+    doc = run_json(
+        "--trials",
+        "3000",
+        "--seed",
+        "12",
+        "--workers",
+        "1",
+        "--set",
+        "objections.tur-alpha.lift=0.5",
+    )
     assert doc["schema_version"] == 1
     prov = doc["provenance"]
     assert prov["seed"] == 12
@@ -89,8 +110,9 @@ def test_json_output_carries_provenance_and_outcomes_that_sum_to_one():
 
 
 def test_csv_output_parses_and_every_row_carries_the_provenance():
-    result = invoke("run", MINIMAL, "--trials", "1500", "--seed", "13", "--format", "csv",
-                    "--workers", "1")
+    result = invoke(
+        "run", MINIMAL, "--trials", "1500", "--seed", "13", "--format", "csv", "--workers", "1"
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows
@@ -104,8 +126,9 @@ def test_csv_output_parses_and_every_row_carries_the_provenance():
 
 def test_output_writes_the_file_and_leaves_no_temporary_file(tmp_path):
     target = tmp_path / "result.json"
-    result = invoke("run", MINIMAL, "-n", "500", "--seed", "14", "-f", "json",
-                    "--output", str(target))
+    result = invoke(
+        "run", MINIMAL, "-n", "500", "--seed", "14", "-f", "json", "--output", str(target)
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert result.stderr == f"wrote {target}\n"
@@ -158,8 +181,9 @@ def test_without_a_seed_one_is_drawn_printed_and_recorded():
     seed = int(match.group(1))
     assert json.loads(result.stdout)["provenance"]["seed"] == seed
     # The printed seed replays the run exactly.
-    replay = invoke("run", MINIMAL, "-n", "300", "-f", "json", "--workers", "1",
-                    "--seed", str(seed))
+    replay = invoke(
+        "run", MINIMAL, "-n", "300", "-f", "json", "--workers", "1", "--seed", str(seed)
+    )
     assert replay.stdout == result.stdout
 
 
@@ -221,8 +245,9 @@ def test_an_unknown_option_is_a_usage_error():
 def test_a_bad_set_is_a_usage_error():
     result = invoke("run", MINIMAL, "--set", "objections.tur-alpha")
     assert result.exit_code == 2
-    assert result.stderr == ("error: --set 'objections.tur-alpha': expected PATH=VALUE, "
-                             "e.g. decision.min_support=0.6\n")
+    assert result.stderr == (
+        "error: --set 'objections.tur-alpha': expected PATH=VALUE, e.g. decision.min_support=0.6\n"
+    )
 
 
 def test_an_internal_error_in_the_engine_exits_1_without_a_traceback(monkeypatch):
@@ -232,9 +257,11 @@ def test_an_internal_error_in_the_engine_exits_1_without_a_traceback(monkeypatch
     monkeypatch.setattr("nato_sim.running.runner.run_block", broken)
     result = invoke("run", MINIMAL, "-n", "100", "--seed", "1", "--workers", "1")
     assert result.exit_code == 1
-    assert result.stderr == ("internal error: RuntimeError: index out of step\n"
-                             "This is a bug in nato-sim. Set NATO_SIM_DEBUG=1 to see the "
-                             "traceback.\n")
+    assert result.stderr == (
+        "internal error: RuntimeError: index out of step\n"
+        "This is a bug in nato-sim. Set NATO_SIM_DEBUG=1 to see the "
+        "traceback.\n"
+    )
     assert "Traceback" not in result.output
 
 
@@ -251,21 +278,28 @@ def test_ctrl_c_keeps_the_finished_blocks_and_exits_130(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr("nato_sim.running.runner.run_block", interrupted_later)
-    result = invoke("run", MINIMAL, "-n", str(3 * BLOCK_SIZE), "--seed", "3", "-f", "json",
-                    "--workers", "1")
+    result = invoke(
+        "run", MINIMAL, "-n", str(3 * BLOCK_SIZE), "--seed", "3", "-f", "json", "--workers", "1"
+    )
     assert result.exit_code == 130
     doc = json.loads(result.stdout)
     assert doc["provenance"]["stopped_by"] == "interrupted"
     assert doc["provenance"]["trials"] == BLOCK_SIZE
-    assert result.stderr == (f"interrupted after {BLOCK_SIZE:,} trials; the results are "
-                             "partial (marked as such)\n")
+    assert result.stderr == (
+        f"interrupted after {BLOCK_SIZE:,} trials; the results are partial (marked as such)\n"
+    )
 
 
 def run_module(*args: str) -> subprocess.CompletedProcess:
     """`python -m nato_sim ARGS` in a fresh process."""
-    return subprocess.run([sys.executable, "-m", "nato_sim", *args], capture_output=True,
-                          text=True, env={"COLUMNS": "100", "NO_COLOR": "1", "PATH": ""},
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "nato_sim", *args],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "100", "NO_COLOR": "1", "PATH": ""},
+        timeout=120,
+        check=False,
+    )
 
 
 def test_python_dash_m_shows_help():

@@ -28,17 +28,22 @@ def invoke(*args: str, env=None):
 
 def expected_problems(path: Path) -> list[str]:
     """The `# expect:` lines of an invalid fixture, for its path as given."""
-    return [line.removeprefix("# expect: ").replace("{file}", str(path))
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.startswith("# expect: ")]
+    return [
+        line.removeprefix("# expect: ").replace("{file}", str(path))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith("# expect: ")
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(bundled_scenarios()))
 def test_every_bundled_scenario_validates(name):
     result = invoke("validate", name)
     assert result.exit_code == 0, result.output
-    assert re.fullmatch(rf"ok      {re.escape(name)}: \d+ members, \d+ candidates, "
-                        r"\d+ objection rules\n", result.stdout)
+    assert re.fullmatch(
+        rf"ok      {re.escape(name)}: \d+ members, \d+ candidates, "
+        r"\d+ objection rules\n",
+        result.stdout,
+    )
     assert result.stderr == ""
 
 
@@ -88,8 +93,10 @@ def test_binary_garbage_exits_3_cleanly(tmp_path):
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(200)))
     result = invoke("run", str(path))
     assert result.exit_code == 3
-    assert result.stderr == f"error: 1 problem found:\n  {path}: not a text file: it " \
-                            "contains NUL bytes\n"
+    assert (
+        result.stderr == f"error: 1 problem found:\n  {path}: not a text file: it "
+        "contains NUL bytes\n"
+    )
 
 
 def test_scenarios_lists_every_bundled_scenario_with_its_description():
@@ -108,8 +115,11 @@ def test_sources_prints_parameters_beside_the_claims_they_cite():
     path = DATA / "sourced" / "cited.yaml"
     result = invoke("sources", str(path), env=WIDE)
     assert result.exit_code == 0, result.output
-    rows = [[cell.strip() for cell in line.strip("│ ").split("│")]
-            for line in result.stdout.splitlines() if line.startswith("│")]
+    rows = [
+        [cell.strip() for cell in line.strip("│ ").split("│")]
+        for line in result.stdout.splitlines()
+        if line.startswith("│")
+    ]
     document = "Test briefing (2024-01-15)"
     members = "The three members of the test alliance."
     turkey = "Turkey is expected to lift its objection once a concession is agreed."
@@ -122,12 +132,18 @@ def test_sources_prints_parameters_beside_the_claims_they_cite():
         ["objections[tur-alpha].lift", "0.3", "test.turkey-price", turkey, document],
         ["objections[deu-beta].members", "DEU", "test.germany-veto", germany, document],
         ["objections[deu-beta].candidates", "beta", "test.germany-veto", germany, document],
-        ["decision.rounds", "10", "test.horizon",
-         "The decision is due within ten rounds.", document],
+        [
+            "decision.rounds",
+            "10",
+            "test.horizon",
+            "The decision is due within ten rounds.",
+            document,
+        ],
     ]
     assert result.stdout.splitlines()[0].strip() == "Cited test scenario"
     assert result.stdout.rstrip().splitlines()[-1] == (
-        "8 sourced parameter entries, citing 4 claims")
+        "8 sourced parameter entries, citing 4 claims"
+    )
 
 
 def cited_claims(path: Path) -> set[str]:
@@ -154,12 +170,12 @@ def test_sources_of_nato_2024_shows_every_claim_it_cites():
     result = invoke("sources", "nato-2024", env={**WIDE, "COLUMNS": "400"})
     assert result.exit_code == 0, result.output
     first_lines = [line for line in result.stdout.splitlines() if line.startswith("│")]
-    shown = {cells[3].strip() for cells in (line.split("│") for line in first_lines)
-             if cells[3].strip()}
+    shown = {
+        cells[3].strip() for cells in (line.split("│") for line in first_lines) if cells[3].strip()
+    }
     claims = cited_claims(path)
     assert claims and claims <= shown
-    assert re.search(rf"sourced parameter entries, citing {len(claims)} claims\n\Z",
-                     result.stdout)
+    assert re.search(rf"sourced parameter entries, citing {len(claims)} claims\n\Z", result.stdout)
     assert "incumbent.term_ends" in result.stdout
 
 
@@ -185,11 +201,22 @@ def test_top_level_help_lists_the_commands():
 
 
 def test_exit_codes_are_distinct_and_as_documented():
-    codes = {"success": errors.EXIT_OK, "internal error": errors.EXIT_INTERNAL,
-             "usage error": errors.EXIT_USAGE, "invalid input": errors.EXIT_INVALID,
-             "output error": errors.EXIT_OUTPUT, "interrupted": errors.EXIT_INTERRUPTED}
-    assert codes == {"success": 0, "internal error": 1, "usage error": 2, "invalid input": 3,
-                     "output error": 4, "interrupted": 130}
+    codes = {
+        "success": errors.EXIT_OK,
+        "internal error": errors.EXIT_INTERNAL,
+        "usage error": errors.EXIT_USAGE,
+        "invalid input": errors.EXIT_INVALID,
+        "output error": errors.EXIT_OUTPUT,
+        "interrupted": errors.EXIT_INTERRUPTED,
+    }
+    assert codes == {
+        "success": 0,
+        "internal error": 1,
+        "usage error": 2,
+        "invalid input": 3,
+        "output error": 4,
+        "interrupted": 130,
+    }
     for meaning, code in codes.items():
         assert re.search(rf"^{code}\s+{meaning}", errors.__doc__, re.MULTILINE), meaning
     assert errors.UsageError.exit_code == 2
@@ -217,9 +244,11 @@ def test_an_internal_error_is_one_line_without_a_traceback(monkeypatch):
     monkeypatch.setattr("nato_sim.scenario.loader.check_references", broken)
     result = invoke("validate", MINIMAL)
     assert result.exit_code == 1
-    assert result.stderr == ("internal error: RuntimeError: the claims index is corrupt\n"
-                             "This is a bug in nato-sim. Set NATO_SIM_DEBUG=1 to see the "
-                             "traceback.\n")
+    assert result.stderr == (
+        "internal error: RuntimeError: the claims index is corrupt\n"
+        "This is a bug in nato-sim. Set NATO_SIM_DEBUG=1 to see the "
+        "traceback.\n"
+    )
     assert result.stdout == ""
 
 
@@ -232,6 +261,8 @@ def test_an_internal_error_shows_the_traceback_with_nato_sim_debug(monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.startswith("Traceback (most recent call last):\n")
     assert "in broken\n" in result.stderr
-    assert result.stderr.endswith("internal error: RuntimeError: the claims index is corrupt\n"
-                                  "This is a bug in nato-sim. Set NATO_SIM_DEBUG=1 to see the "
-                                  "traceback.\n")
+    assert result.stderr.endswith(
+        "internal error: RuntimeError: the claims index is corrupt\n"
+        "This is a bug in nato-sim. Set NATO_SIM_DEBUG=1 to see the "
+        "traceback.\n"
+    )

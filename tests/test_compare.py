@@ -60,8 +60,10 @@ def test_rules_are_addressed_by_id_or_position_alike():
     by_id = nato_sim.compare(ONE, ["objections.deu-alpha.lift=0.4"], trials=2000, rng=2)
     by_index = nato_sim.compare(ONE, ["objections.1.lift=0.4"], trials=2000, rng=2)
     assert by_id.rows == by_index.rows
-    assert (by_id.provenance["variant"]["scenario_hash"]
-            == by_index.provenance["variant"]["scenario_hash"])
+    assert (
+        by_id.provenance["variant"]["scenario_hash"]
+        == by_index.provenance["variant"]["scenario_hash"]
+    )
 
 
 def test_results_do_not_depend_on_workers():
@@ -72,8 +74,9 @@ def test_results_do_not_depend_on_workers():
 
 
 def test_fallback_interval_is_used_with_few_blocks_and_covers_the_difference():
-    result = nato_sim.compare(ONE, ["objections.deu-alpha.chance=0"], trials=4000, rng=1,
-                              block_size=1000)
+    result = nato_sim.compare(
+        ONE, ["objections.deu-alpha.chance=0"], trials=4000, rng=1, block_size=1000
+    )
     assert "Newcombe" in result.method
     row = result.row("alpha")
     assert row.low <= 0.5 * (1 - SOFT_STANDING) <= row.high
@@ -108,20 +111,44 @@ def test_bad_inputs_raise_before_running():
 
 
 def test_cli_table_marks_distinguishable_rows():
-    result = invoke(ONE, "--set", "objections.deu-alpha.chance=0", "--trials", "4000",
-                    "--seed", "3", "--workers", "1")
+    result = invoke(
+        ONE,
+        "--set",
+        "objections.deu-alpha.chance=0",
+        "--trials",
+        "4000",
+        "--seed",
+        "3",
+        "--workers",
+        "1",
+    )
     assert result.exit_code == 0, result.output
     alpha = next(line for line in result.stdout.splitlines() if line.startswith("│ Alpha"))
     assert alpha.rstrip(" │").endswith("*")
     assert "paired batch means" in result.stdout
-    assert ("replay: nato-sim compare " + ONE + " --set objections.deu-alpha.chance=0 "
-            "--trials 4000 --seed 3") in " ".join(result.stdout.split())
+    assert (
+        "replay: nato-sim compare " + ONE + " --set objections.deu-alpha.chance=0 "
+        "--trials 4000 --seed 3"
+    ) in " ".join(result.stdout.split())
 
 
 def test_cli_json_carries_provenance(tmp_path):
     out = tmp_path / "cmp.json"
-    result = invoke(MINIMAL, "--set", "objections.tur-alpha.lift=0.6", "-n", "2000", "-s", "4",
-                    "-w", "1", "--format", "json", "--output", str(out))
+    result = invoke(
+        MINIMAL,
+        "--set",
+        "objections.tur-alpha.lift=0.6",
+        "-n",
+        "2000",
+        "-s",
+        "4",
+        "-w",
+        "1",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
     prov = data["provenance"]

@@ -49,6 +49,7 @@ def test_all_selectors_and_tags_that_exist_are_accepted():
     def change(d):
         d["objections"].append({"members": "all", "candidates": "all", "chance": 0.1})
         d["support"] = {"candidates": {"gamma": {"tags": {"eu": 0.9}, "members": {"USA": 0.7}}}}
+
     assert findings(change) == []
 
 
@@ -57,6 +58,7 @@ def test_duplicate_ids_point_at_the_repeat_and_name_the_first():
         d["members"].append({"id": "TUR", "name": "Turkey"})
         d["candidates"].insert(0, {"id": "gamma", "name": "G2", "country": "USA"})
         d["objections"].append({"id": "tur-alpha", "members": "USA", "candidates": "beta"})
+
     assert findings(change) == [
         (("members", 3, "id"), "duplicate id 'TUR' (also members[1])", None, False),
         (("candidates", 3, "id"), "duplicate id 'gamma' (also candidates[0])", None, False),
@@ -70,49 +72,92 @@ def test_unknown_names_in_rules_suggest_a_close_one_or_list_the_few_known():
         d["objections"][1]["candidates"] = ["omega"]
         d["objections"][2]["members"] = {"tag": "g-7"}
         d["objections"][2]["candidates"] = {"tag": "president"}
+
     assert findings(change) == [
         (("objections", 0, "members", 1), "unknown member 'DUE'", "did you mean 'DEU'?", False),
-        (("objections", 1, "candidates", 0), "unknown candidate 'omega'",
-         "expected one of: alpha, beta, gamma", False),
-        (("objections", 2, "members", "tag"), "unknown member tag 'g-7'",
-         "did you mean 'g7'?", False),
-        (("objections", 2, "candidates", "tag"), "unknown candidate tag 'president'",
-         "expected one of: pm", False),
+        (
+            ("objections", 1, "candidates", 0),
+            "unknown candidate 'omega'",
+            "expected one of: alpha, beta, gamma",
+            False,
+        ),
+        (
+            ("objections", 2, "members", "tag"),
+            "unknown member tag 'g-7'",
+            "did you mean 'g7'?",
+            False,
+        ),
+        (
+            ("objections", 2, "candidates", "tag"),
+            "unknown candidate tag 'president'",
+            "expected one of: pm",
+            False,
+        ),
     ]
 
 
 def test_unknown_names_in_support_point_at_the_key():
     def change(d):
-        d["support"] = {"candidates": {"alpah": {"default": 0.6},
-                                       "beta": {"tags": {"nordic": 0.9}, "members": {"NOR": 1}}}}
+        d["support"] = {
+            "candidates": {
+                "alpah": {"default": 0.6},
+                "beta": {"tags": {"nordic": 0.9}, "members": {"NOR": 1}},
+            }
+        }
+
     assert findings(change) == [
-        (("support", "candidates", "alpah"), "unknown candidate 'alpah'",
-         "did you mean 'alpha'?", True),
-        (("support", "candidates", "beta", "tags", "nordic"), "unknown member tag 'nordic'",
-         "expected one of: eu, g7", True),
-        (("support", "candidates", "beta", "members", "NOR"), "unknown member 'NOR'",
-         "expected one of: DEU, TUR, USA", True),
+        (
+            ("support", "candidates", "alpah"),
+            "unknown candidate 'alpah'",
+            "did you mean 'alpha'?",
+            True,
+        ),
+        (
+            ("support", "candidates", "beta", "tags", "nordic"),
+            "unknown member tag 'nordic'",
+            "expected one of: eu, g7",
+            True,
+        ),
+        (
+            ("support", "candidates", "beta", "members", "NOR"),
+            "unknown member 'NOR'",
+            "expected one of: DEU, TUR, USA",
+            True,
+        ),
     ]
 
 
 def test_until_conditions_must_name_existing_candidates_and_rules():
     def change(d):
-        d["objections"][0]["until"] = [{"withdrawn": "betta"}, {"lifted": "deu-bta"},
-                                       {"round": 3}]
+        d["objections"][0]["until"] = [{"withdrawn": "betta"}, {"lifted": "deu-bta"}, {"round": 3}]
+
     assert findings(change) == [
-        (("objections", 0, "until", 0, "withdrawn"), "unknown candidate 'betta'",
-         "did you mean 'beta'?", False),
-        (("objections", 0, "until", 1, "lifted"), "unknown rule id 'deu-bta'",
-         "did you mean 'deu-beta'?", False),
+        (
+            ("objections", 0, "until", 0, "withdrawn"),
+            "unknown candidate 'betta'",
+            "did you mean 'beta'?",
+            False,
+        ),
+        (
+            ("objections", 0, "until", 1, "lifted"),
+            "unknown rule id 'deu-bta'",
+            "did you mean 'deu-beta'?",
+            False,
+        ),
     ]
 
 
 def test_a_rule_without_an_id_cannot_be_waited_on():
     def change(d):
         d["objections"][0]["until"] = [{"lifted": "third"}]
+
     assert findings(change) == [
-        (("objections", 0, "until", 0, "lifted"), "unknown rule id 'third'",
-         "expected one of: deu-beta, tur-alpha", False),
+        (
+            ("objections", 0, "until", 0, "lifted"),
+            "unknown rule id 'third'",
+            "expected one of: deu-beta, tur-alpha",
+            False,
+        ),
     ]
 
 
@@ -121,6 +166,7 @@ def test_a_chain_of_conditions_is_not_a_cycle():
         d["objections"][0]["until"] = [{"lifted": "deu-beta"}]
         d["objections"][2]["id"] = "bloc"
         d["objections"][2]["until"] = [{"lifted": "tur-alpha"}, {"lifted": "deu-beta"}]
+
     assert findings(change) == []
 
 
@@ -128,18 +174,28 @@ def test_a_two_rule_cycle_is_reported_once():
     def change(d):
         d["objections"][0]["until"] = [{"lifted": "deu-beta"}]
         d["objections"][1]["until"] = [{"round": 4}, {"lifted": "tur-alpha"}]
+
     assert findings(change) == [
-        (("objections", 0, "until"), "'until' conditions wait on each other in a cycle: "
-         "tur-alpha -> deu-beta -> tur-alpha", "such rules could never lift", False),
+        (
+            ("objections", 0, "until"),
+            "'until' conditions wait on each other in a cycle: tur-alpha -> deu-beta -> tur-alpha",
+            "such rules could never lift",
+            False,
+        ),
     ]
 
 
 def test_a_rule_waiting_on_itself_is_a_cycle():
     def change(d):
         d["objections"][1]["until"] = [{"lifted": "deu-beta"}]
+
     assert findings(change) == [
-        (("objections", 1, "until"), "'until' conditions wait on each other in a cycle: "
-         "deu-beta -> deu-beta", "such rules could never lift", False),
+        (
+            ("objections", 1, "until"),
+            "'until' conditions wait on each other in a cycle: deu-beta -> deu-beta",
+            "such rules could never lift",
+            False,
+        ),
     ]
 
 
@@ -149,41 +205,75 @@ def test_a_three_rule_cycle_is_reported_once_with_its_whole_loop():
         d["objections"][0]["until"] = [{"lifted": "deu-beta"}]
         d["objections"][1]["until"] = [{"lifted": "bloc"}]
         d["objections"][2]["until"] = [{"lifted": "tur-alpha"}]
+
     assert findings(change) == [
-        (("objections", 0, "until"), "'until' conditions wait on each other in a cycle: "
-         "tur-alpha -> deu-beta -> bloc -> tur-alpha", "such rules could never lift", False),
+        (
+            ("objections", 0, "until"),
+            "'until' conditions wait on each other in a cycle: "
+            "tur-alpha -> deu-beta -> bloc -> tur-alpha",
+            "such rules could never lift",
+            False,
+        ),
     ]
 
 
 def test_milestone_dates_need_a_calendar():
-    found = findings(milestones=[{"name": "summit", "date": dt.date(2024, 7, 9)},
-                                 {"name": "round six", "round": 6}])
-    assert found == [(("milestones", 0, "date"), "a milestone date needs decision.calendar",
-                      "or give a 'round'", False)]
+    found = findings(
+        milestones=[
+            {"name": "summit", "date": dt.date(2024, 7, 9)},
+            {"name": "round six", "round": 6},
+        ]
+    )
+    assert found == [
+        (
+            ("milestones", 0, "date"),
+            "a milestone date needs decision.calendar",
+            "or give a 'round'",
+            False,
+        )
+    ]
 
 
 def test_the_recorded_outcome_must_be_a_candidate_or_a_known_end():
     assert findings(outcome={"winner": "extension", "date": dt.date(2023, 7, 4)}) == []
     assert findings(outcome={"winner": "gama", "date": dt.date(2023, 7, 4)}) == [
-        (("outcome", "winner"), "unknown candidate 'gama'", "did you mean 'gamma'?", False)]
+        (("outcome", "winner"), "unknown candidate 'gama'", "did you mean 'gamma'?", False)
+    ]
 
 
 def test_citations_are_checked_only_against_given_claims():
     def change(d):
         d["objections"][0]["source"] = ["brief.turkey", "brief.turky"]
         d["decision"]["source"] = "brief.horizon"
+
     assert findings(change) == []  # claims=None: not checked
     assert findings(change, claims={"brief.turkey", "brief.horizon"}) == [
-        (("objections", 0, "source", 1), "cites claim 'brief.turky', which no seeds file has",
-         "did you mean 'brief.turkey'?", False),
+        (
+            ("objections", 0, "source", 1),
+            "cites claim 'brief.turky', which no seeds file has",
+            "did you mean 'brief.turkey'?",
+            False,
+        ),
     ]
     assert findings(change, claims=set()) == [
-        (("objections", 0, "source", 0), "cites claim 'brief.turkey', which no seeds file has",
-         None, False),
-        (("objections", 0, "source", 1), "cites claim 'brief.turky', which no seeds file has",
-         None, False),
-        (("decision", "source"), "cites claim 'brief.horizon', which no seeds file has",
-         None, False),
+        (
+            ("objections", 0, "source", 0),
+            "cites claim 'brief.turkey', which no seeds file has",
+            None,
+            False,
+        ),
+        (
+            ("objections", 0, "source", 1),
+            "cites claim 'brief.turky', which no seeds file has",
+            None,
+            False,
+        ),
+        (
+            ("decision", "source"),
+            "cites claim 'brief.horizon', which no seeds file has",
+            None,
+            False,
+        ),
     ]
 
 
@@ -192,6 +282,7 @@ def test_every_finding_of_a_scenario_is_reported_at_once():
         d["members"].append({"id": "USA", "name": "Again"})
         d["objections"][0]["candidates"] = ["alfa"]
         d["objections"][1]["until"] = [{"lifted": "deu-beta"}]
+
     found = findings(change)
     assert [f[1] for f in found] == [
         "duplicate id 'USA' (also members[0])",

@@ -29,8 +29,11 @@ def test_steps_count_the_doubles_drawn(bit_generator, n):
 
 def test_parameters_count_what_they_take():
     n = 5_000
-    draws = Draws(np.random.Generator(np.random.PCG64DXSM(1)), n,
-                  lambda j: np.random.Generator(np.random.PCG64DXSM(100 + j)))
+    draws = Draws(
+        np.random.Generator(np.random.PCG64DXSM(1)),
+        n,
+        lambda j: np.random.Generator(np.random.PCG64DXSM(100 + j)),
+    )
     draws.param(Param("const", 0.4), n)
     assert draws.count == 0
     draws.param(Param("uniform", 0.2, 0.2), n)  # a point: constant
@@ -55,8 +58,9 @@ def test_another_generator_counts_one_number_a_draw():
 def _counts(compiled, seed):
     root = np.random.SeedSequence(seed)
     rng = np.random.Generator(np.random.PCG64DXSM(root.spawn(1)[0]))
-    return engine.run_block(compiled, 2_000, rng,
-                            lambda j: np.random.Generator(np.random.PCG64DXSM(seed + 1 + j)))
+    return engine.run_block(
+        compiled, 2_000, rng, lambda j: np.random.Generator(np.random.PCG64DXSM(seed + 1 + j))
+    )
 
 
 @settings(max_examples=40)
@@ -108,6 +112,7 @@ def test_fixed_hazards_give_what_computing_them_anew_gives(min_support):
     # hazard left set after its unit lifted would raise the objection again.
     def edit(d):
         d["decision"]["min_support"] = min_support
+
     compiled = compile_scenario(edited(load("history/nato-2023"), edit))
     fixed = _counts(compiled, 3)
     with pytest.MonkeyPatch.context() as patch:
@@ -124,14 +129,16 @@ def test_skipping_units_that_never_lift_changes_nothing(scenario, seed, data):
     # Rules never raised (chance 0) or never lifted (lift 0) get no hazard computed; the same
     # scenario with those zeros made tiny computes one for every unit, and must agree.
     n_rules = len(scenario.objections)
-    made_zero = data.draw(st.lists(st.sampled_from(["none", "chance", "lift"]),
-                                   min_size=n_rules, max_size=n_rules))
+    made_zero = data.draw(
+        st.lists(st.sampled_from(["none", "chance", "lift"]), min_size=n_rules, max_size=n_rules)
+    )
 
     def with_values(value):
         def edit(d):
             for rule, field in zip(d["objections"], made_zero, strict=True):
                 if field != "none":
                     rule[field] = value
+
         return compile_scenario(edited(scenario, edit))
 
     skipped, computed = with_values(0.0), with_values(TINY)

@@ -35,12 +35,15 @@ def support(**defaults: float) -> dict:
 
 def test_no_objections_best_backed_wins_round_one():
     scenario = make_scenario(
-        3, 3,
-        support={"candidates": {
-            "c1": {"default": {"uniform": [0.55, 0.65]}},
-            "c2": {"default": {"uniform": [0.7, 0.9]}, "members": {"AAA": 0.6}},
-            "c3": {"default": 0.4},
-        }},
+        3,
+        3,
+        support={
+            "candidates": {
+                "c1": {"default": {"uniform": [0.55, 0.65]}},
+                "c2": {"default": {"uniform": [0.7, 0.9]}, "members": {"AAA": 0.6}},
+                "c3": {"default": 0.4},
+            }
+        },
     )
     counts = engine_counts(scenario, N, seed=1)
     assert counts.outcomes.tolist() == [0, N, 0, 0, 0]
@@ -48,17 +51,22 @@ def test_no_objections_best_backed_wins_round_one():
 
 
 def test_no_eligible_candidate_below_min_support():
-    scenario = make_scenario(3, 2, support=support(c1=0.6, c2=0.65),
-                             decision={"rounds": 3, "min_support": 0.7})
+    scenario = make_scenario(
+        3, 2, support=support(c1=0.6, c2=0.65), decision={"rounds": 3, "min_support": 0.7}
+    )
     counts = engine_counts(scenario, N, seed=2)
     assert counts.outcomes.tolist() == [0, 0, N, 0]
 
 
-@pytest.mark.parametrize("on_deadline, extend_chance, expected",
-                         [("extend", 1.0, 1.0), ("extend", 0.3, 0.3), ("no_decision", 1.0, 0.0)])
+@pytest.mark.parametrize(
+    "on_deadline, extend_chance, expected",
+    [("extend", 1.0, 1.0), ("extend", 0.3, 0.3), ("no_decision", 1.0, 0.0)],
+)
 def test_hard_veto_on_only_candidate(on_deadline, extend_chance, expected):
     scenario = make_scenario(
-        3, 1, support=support(c1=0.9),
+        3,
+        1,
+        support=support(c1=0.9),
         objections=[{"members": "AAA", "candidates": "c1", "lift": 0}],
         decision={"rounds": 6, "on_deadline": on_deadline, "extend_chance": extend_chance},
     )
@@ -76,9 +84,12 @@ def test_hard_veto_on_only_candidate(on_deadline, extend_chance, expected):
 def test_soft_objection_constant_hazard(lift):
     rounds = 12
     scenario = make_scenario(
-        3, 1, support=support(c1=0.9),
+        3,
+        1,
+        support=support(c1=0.9),
         objections=[{"members": "BBB", "candidates": "c1", "lift": lift}],
-        decision={"rounds": rounds}, dynamics={"bandwagon": 0},
+        decision={"rounds": rounds},
+        dynamics={"bandwagon": 0},
     )
     counts = engine_counts(scenario, N, seed=4)
     by_round = np.cumsum(counts.decided_round)
@@ -91,13 +102,16 @@ def test_lift_round_dates_each_lift():
     # stands from round r + 1, in which the candidate is appointed.
     lift, rounds = 0.3, 6
     scenario = make_scenario(
-        3, 1, support=support(c1=0.9),
+        3,
+        1,
+        support=support(c1=0.9),
         objections=[{"members": "BBB", "candidates": "c1", "lift": lift}],
-        decision={"rounds": rounds}, dynamics={"bandwagon": 0},
+        decision={"rounds": rounds},
+        dynamics={"bandwagon": 0},
     )
     counts = engine_counts(scenario, N, seed=21)
     assert counts.raised[0] == N
-    assert counts.lift_round[0, 2:rounds + 1].tolist() == counts.decided_round[1:].tolist()
+    assert counts.lift_round[0, 2 : rounds + 1].tolist() == counts.decided_round[1:].tolist()
     assert counts.lift_round[0, [0, 1, rounds + 1]].tolist() == [0, 0, 0]
     for j in range(2, rounds + 1):
         assert within(counts.lift_round[0, j], N, (1 - lift) ** (j - 2) * lift), j
@@ -107,9 +121,12 @@ def test_bandwagon_hazard_uses_backing():
     # The objector's own support is left out: B = (0.9 + 0.6) / 3 = 0.5 while it objects.
     lift, beta = 0.2, 2.0
     scenario = make_scenario(
-        3, 1, support={"candidates": {"c1": {"default": 0.9, "members": {"CCC": 0.6}}}},
+        3,
+        1,
+        support={"candidates": {"c1": {"default": 0.9, "members": {"CCC": 0.6}}}},
         objections=[{"members": "BBB", "candidates": "c1", "lift": lift}],
-        decision={"rounds": 8}, dynamics={"bandwagon": beta},
+        decision={"rounds": 8},
+        dynamics={"bandwagon": beta},
     )
     hazard = 1 - (1 - lift) ** (1 + beta * 0.5)
     counts = engine_counts(scenario, N, seed=5)
@@ -120,9 +137,12 @@ def test_bandwagon_hazard_uses_backing():
 
 def test_lift_zero_never_lifts():
     scenario = make_scenario(
-        4, 2, support=support(c1=0.95, c2=0.9),
+        4,
+        2,
+        support=support(c1=0.95, c2=0.9),
         objections=[{"id": "hard", "members": ["AAA", "BBB"], "candidates": "all", "lift": 0}],
-        decision={"rounds": 30}, dynamics={"bandwagon": 10},
+        decision={"rounds": 30},
+        dynamics={"bandwagon": 10},
     )
     counts = engine_counts(scenario, N, seed=6)
     assert counts.outcomes.tolist() == [0, 0, N, 0]
@@ -134,16 +154,21 @@ def test_lift_zero_never_lifts():
 @pytest.mark.parametrize("after", [2, 4, 7])
 def test_after_is_respected(after):
     certain = make_scenario(
-        3, 1, support=support(c1=0.9),
+        3,
+        1,
+        support=support(c1=0.9),
         objections=[{"members": "AAA", "candidates": "c1", "lift": 1, "after": after}],
         decision={"rounds": 8},
     )
     counts = engine_counts(certain, N, seed=7)
     assert counts.decided_round[after - 1] == N
     soft = make_scenario(
-        3, 1, support=support(c1=0.9),
+        3,
+        1,
+        support=support(c1=0.9),
         objections=[{"members": "AAA", "candidates": "c1", "lift": 0.5, "after": after}],
-        decision={"rounds": 8}, dynamics={"bandwagon": 0},
+        decision={"rounds": 8},
+        dynamics={"bandwagon": 0},
     )
     counts = engine_counts(soft, N, seed=8)
     assert counts.decided_round[: after - 1].sum() == 0
@@ -154,8 +179,10 @@ def _withdraw_case(order: list[dict], after: int = 2):
     """c1 (front-runner) is held by rules that wait for c2, which withdraws for certain."""
     return make_scenario(
         4,
-        [{"id": "c1", "name": "One", "country": "AAA"},
-         {"id": "c2", "name": "Two", "country": "BBB", "withdraw": 1}],
+        [
+            {"id": "c1", "name": "One", "country": "AAA"},
+            {"id": "c2", "name": "Two", "country": "BBB", "withdraw": 1},
+        ],
         support=support(c1=0.9, c2=0.2),
         objections=[*order, {"members": "DDD", "candidates": "c2", "lift": 0}],
         decision={"rounds": 6},
@@ -164,8 +191,14 @@ def _withdraw_case(order: list[dict], after: int = 2):
 
 @pytest.mark.parametrize("after", [2, 5])
 def test_until_withdrawn_lifts_in_the_same_round(after):
-    rule = {"id": "x", "members": "AAA", "candidates": "c1", "lift": 0, "after": after,
-            "until": [{"withdrawn": "c2"}]}
+    rule = {
+        "id": "x",
+        "members": "AAA",
+        "candidates": "c1",
+        "lift": 0,
+        "after": after,
+        "until": [{"withdrawn": "c2"}],
+    }
     counts = engine_counts(_withdraw_case([rule]), N, seed=9)
     assert counts.outcomes.tolist() == [N, 0, 0, 0]
     assert counts.decided_round.tolist() == [0, N, 0, 0, 0, 0]
@@ -177,8 +210,13 @@ def test_chain_of_lifted_conditions_resolves_in_one_step():
     rules = [
         {"id": "a", "members": "AAA", "candidates": "c1", "lift": 0, "until": [{"lifted": "b"}]},
         {"id": "b", "members": "BBB", "candidates": "c1", "lift": 0, "until": [{"lifted": "c"}]},
-        {"id": "c", "members": "CCC", "candidates": "c1", "lift": 0,
-         "until": [{"withdrawn": "c2"}]},
+        {
+            "id": "c",
+            "members": "CCC",
+            "candidates": "c1",
+            "lift": 0,
+            "until": [{"withdrawn": "c2"}],
+        },
     ]
     counts = engine_counts(_withdraw_case(rules), N, seed=10)
     assert counts.outcomes.tolist() == [N, 0, 0, 0]
@@ -206,10 +244,21 @@ def test_round_condition():
 
 
 def test_together_bloc_is_raised_and_lifted_as_one():
-    bloc = {"members": ["AAA", "BBB", "CCC"], "candidates": "c1", "chance": 0.5, "lift": 0.2,
-            "together": True}
-    scenario = make_scenario(5, 1, support=support(c1=0.9), objections=[bloc],
-                             decision={"rounds": 4}, dynamics={"bandwagon": 0})
+    bloc = {
+        "members": ["AAA", "BBB", "CCC"],
+        "candidates": "c1",
+        "chance": 0.5,
+        "lift": 0.2,
+        "together": True,
+    }
+    scenario = make_scenario(
+        5,
+        1,
+        support=support(c1=0.9),
+        objections=[bloc],
+        decision={"rounds": 4},
+        dynamics={"bandwagon": 0},
+    )
     counts = engine_counts(scenario, N, seed=13)
     # Raised with one draw, lifted with one draw per round: P(still standing) = 0.5 * 0.8^3.
     # Independent pairs would give 1 - (1 - 0.5 * 0.8^3)^3 instead.
@@ -221,8 +270,13 @@ def test_together_bloc_is_raised_and_lifted_as_one():
 
 
 def test_together_bloc_over_two_candidates():
-    bloc = {"members": ["AAA", "BBB"], "candidates": "all", "chance": 0.5, "lift": 0,
-            "together": True}
+    bloc = {
+        "members": ["AAA", "BBB"],
+        "candidates": "all",
+        "chance": 0.5,
+        "lift": 0,
+        "together": True,
+    }
     scenario = make_scenario(3, 2, support=support(c1=0.9, c2=0.8), objections=[bloc])
     counts = engine_counts(scenario, N, seed=14)
     extended = counts.outcomes[2]
@@ -245,8 +299,10 @@ def test_independent_pairs_are_drawn_separately():
 def test_entering_candidate_never_wins_before_entry():
     scenario = make_scenario(
         3,
-        [{"id": "c1", "name": "One", "country": "AAA"},
-         {"id": "c2", "name": "Two", "country": "BBB", "enters": 3}],
+        [
+            {"id": "c1", "name": "One", "country": "AAA"},
+            {"id": "c2", "name": "Two", "country": "BBB", "enters": 3},
+        ],
         support=support(c1=0.7, c2=0.9),
         objections=[{"members": "AAA", "candidates": "c1", "lift": 0.3}],
         dynamics={"bandwagon": 0},
@@ -262,7 +318,9 @@ def test_unobjected_candidate_short_of_min_support_never_wins_later():
     # is at most 0.6 (probability 0.5), and never afterwards; otherwise c2 wins in round 2,
     # once its objection has surely lifted.
     scenario = make_scenario(
-        3, 2, support=support(c1=0.6, c2=0.9),
+        3,
+        2,
+        support=support(c1=0.6, c2=0.9),
         objections=[{"members": "AAA", "candidates": "c2", "lift": 1}],
         decision={"rounds": 4, "min_support": {"uniform": [0.5, 0.7]}},
     )
@@ -274,7 +332,8 @@ def test_unobjected_candidate_short_of_min_support_never_wins_later():
 
 def test_objection_to_late_entrant_lifts_only_once_in_the_race():
     scenario = make_scenario(
-        3, [{"id": "c1", "name": "One", "country": "AAA", "enters": 3}],
+        3,
+        [{"id": "c1", "name": "One", "country": "AAA", "enters": 3}],
         support=support(c1=0.9),
         objections=[{"members": "AAA", "candidates": "c1", "lift": 1}],
     )
@@ -292,10 +351,14 @@ def test_ties_broken_at_random(k):
 def test_ties_within_rounding_are_ties():
     # Both backings are 0.2, but summed in a different order they differ in the last bit.
     scenario = make_scenario(
-        3, 2, support={"candidates": {
-            "c1": {"members": {"AAA": 0.1, "BBB": 0.1, "CCC": 0.4}},
-            "c2": {"members": {"AAA": 0.4, "BBB": 0.1, "CCC": 0.1}},
-        }},
+        3,
+        2,
+        support={
+            "candidates": {
+                "c1": {"members": {"AAA": 0.1, "BBB": 0.1, "CCC": 0.4}},
+                "c2": {"members": {"AAA": 0.4, "BBB": 0.1, "CCC": 0.1}},
+            }
+        },
         decision={"rounds": 2, "min_support": 0.2},
     )
     counts = engine_counts(scenario, N, seed=19)
@@ -307,8 +370,11 @@ def test_ties_within_rounding_are_ties():
 def test_front_runners_never_withdraw(c2_support, c2_withdraws):
     # `until: withdrawn` rules that never lift otherwise record who withdrew.
     scenario = make_scenario(
-        3, [{"id": "c1", "name": "One", "country": "AAA", "withdraw": 1},
-            {"id": "c2", "name": "Two", "country": "AAA", "withdraw": 1}],
+        3,
+        [
+            {"id": "c1", "name": "One", "country": "AAA", "withdraw": 1},
+            {"id": "c2", "name": "Two", "country": "AAA", "withdraw": 1},
+        ],
         support=support(c1=0.9, c2=c2_support),
         objections=[
             {"members": "AAA", "candidates": "all", "lift": 0},

@@ -62,8 +62,9 @@ def test_removing_an_unreferenced_rule_never_lowers_its_candidate(scenario, data
     # Without withdrawals: see test_removing_a_rule_can_lower_its_candidate_via_withdrawals.
     scenario = edited(scenario, _no_withdrawals)
     compiled = compile_scenario(scenario)
-    referenced = {cond.target for conds in compiled.rule_until for cond in conds
-                  if cond.kind == "lifted"}
+    referenced = {
+        cond.target for conds in compiled.rule_until for cond in conds if cond.kind == "lifted"
+    }
     targets = {}
     for rule, cands in zip(compiled.unit_rule, compiled.unit_candidates, strict=True):
         targets.setdefault(int(rule), set()).update(cands)
@@ -83,23 +84,38 @@ def test_removing_an_unreferenced_rule_never_lowers_its_candidate(scenario, data
 def test_removing_a_rule_can_lower_its_candidate_via_withdrawals():
     # Why the property above excludes withdrawals: without rule `r`, c overtakes f as the
     # front-runner, so f withdraws, which lifts `u` and lets g (backed more than c) win.
-    members = [{"id": i, "name": i, "weight": w}
-               for i, w in zip(["AAA", "BBB", "CCC", "DDD", "EEE"], [1, 1, 3, 1, 1], strict=True)]
-    cands = [{"id": "c", "name": "C", "country": "AAA"},
-             {"id": "f", "name": "F", "country": "AAA", "withdraw": 1},
-             {"id": "g", "name": "G", "country": "AAA"}]
-    rules = [{"id": "r", "members": "AAA", "candidates": "c", "lift": 0.2},
-             {"id": "x", "members": "BBB", "candidates": "c", "lift": 0.3},
-             {"id": "u", "members": "CCC", "candidates": "g", "lift": 0,
-              "until": [{"withdrawn": "f"}]},
-             {"id": "v", "members": "DDD", "candidates": "f", "lift": 0}]
-    support = {"candidates": {"c": {"default": 0.95, "members": {"CCC": 0.5}},
-                              "f": {"default": 0.7},
-                              "g": {"default": 0.6, "members": {"CCC": 1.0}}}}
+    members = [
+        {"id": i, "name": i, "weight": w}
+        for i, w in zip(["AAA", "BBB", "CCC", "DDD", "EEE"], [1, 1, 3, 1, 1], strict=True)
+    ]
+    cands = [
+        {"id": "c", "name": "C", "country": "AAA"},
+        {"id": "f", "name": "F", "country": "AAA", "withdraw": 1},
+        {"id": "g", "name": "G", "country": "AAA"},
+    ]
+    rules = [
+        {"id": "r", "members": "AAA", "candidates": "c", "lift": 0.2},
+        {"id": "x", "members": "BBB", "candidates": "c", "lift": 0.3},
+        {"id": "u", "members": "CCC", "candidates": "g", "lift": 0, "until": [{"withdrawn": "f"}]},
+        {"id": "v", "members": "DDD", "candidates": "f", "lift": 0},
+    ]
+    support = {
+        "candidates": {
+            "c": {"default": 0.95, "members": {"CCC": 0.5}},
+            "f": {"default": 0.7},
+            "g": {"default": 0.6, "members": {"CCC": 1.0}},
+        }
+    }
 
     def scenario(objections):
-        return make_scenario(members, cands, support=support, objections=objections,
-                             decision={"rounds": 10}, dynamics={"bandwagon": 0})
+        return make_scenario(
+            members,
+            cands,
+            support=support,
+            objections=objections,
+            decision={"rounds": 10},
+            dynamics={"bandwagon": 0},
+        )
 
     assert engine_counts(scenario(rules), N, 1).outcomes[0] > 0.05 * N
     assert engine_counts(scenario(rules[1:]), N, 1).outcomes[0] == 0
@@ -122,18 +138,27 @@ def test_lift_zero_never_lifts(scenario, seed):
 
 
 @settings(max_examples=10)
-@given(n_members=st.integers(2, 5), objector=st.integers(0, 4),
-       weights=st.lists(st.sampled_from([0.5, 1, 2, 4]), min_size=5, max_size=5),
-       lift=st.sampled_from([0.05, 0.2, 0.5, 0.9]), rounds=st.integers(2, 10),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    n_members=st.integers(2, 5),
+    objector=st.integers(0, 4),
+    weights=st.lists(st.sampled_from([0.5, 1, 2, 4]), min_size=5, max_size=5),
+    lift=st.sampled_from([0.05, 0.2, 0.5, 0.9]),
+    rounds=st.integers(2, 10),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_zero_bandwagon_gives_constant_hazard(n_members, objector, weights, lift, rounds, seed):
-    members = [{"id": chr(65 + i) * 3, "name": str(i), "weight": weights[i]}
-               for i in range(n_members)]
+    members = [
+        {"id": chr(65 + i) * 3, "name": str(i), "weight": weights[i]} for i in range(n_members)
+    ]
     scenario = make_scenario(
-        members, 1, support={"default": 0.9},
-        objections=[{"members": members[objector % n_members]["id"], "candidates": "c1",
-                     "lift": lift}],
-        decision={"rounds": rounds, "min_support": 0.3}, dynamics={"bandwagon": 0},
+        members,
+        1,
+        support={"default": 0.9},
+        objections=[
+            {"members": members[objector % n_members]["id"], "candidates": "c1", "lift": lift}
+        ],
+        decision={"rounds": rounds, "min_support": 0.3},
+        dynamics={"bandwagon": 0},
     )
     by_round = np.cumsum(engine_counts(scenario, N, seed).decided_round)
     for r in range(1, rounds + 1):

@@ -56,8 +56,9 @@ def compare(scenario: Scenario, n_engine: int, n_reference: int, seed: int) -> N
     for what, k_eng, k_ref in pairs:
         for i, (a, b) in enumerate(zip(k_eng, k_ref, strict=True)):
             if not close(int(a), n_engine, int(b), n_reference):
-                mismatches.append(f"{what}[{i}]: engine {a / n_engine:.4f}, "
-                                  f"reference {b / n_reference:.4f}")
+                mismatches.append(
+                    f"{what}[{i}]: engine {a / n_engine:.4f}, reference {b / n_reference:.4f}"
+                )
     assert not mismatches, "\n".join(mismatches)
 
 
@@ -70,19 +71,33 @@ SUPPORT = st.sampled_from([0.3, 0.5, 0.6, 0.8, 0.9, {"uniform": [0.4, 0.9]}, {"b
 def scenarios(draw) -> Scenario:
     """Small valid scenarios using every feature of the format."""
     n_members = draw(st.integers(2, 5))
-    members = [{"id": MEMBER_IDS[i], "name": MEMBER_IDS[i],
-                "weight": draw(st.sampled_from([1, 1, 2, 3, {"uniform": [0.5, 2]}])),
-                "tags": draw(st.sampled_from([[], [], ["x"], ["y"], ["x", "y"]]))}
-               for i in range(n_members)]
+    members = [
+        {
+            "id": MEMBER_IDS[i],
+            "name": MEMBER_IDS[i],
+            "weight": draw(st.sampled_from([1, 1, 2, 3, {"uniform": [0.5, 2]}])),
+            "tags": draw(st.sampled_from([[], [], ["x"], ["y"], ["x", "y"]])),
+        }
+        for i in range(n_members)
+    ]
     member_ids = MEMBER_IDS[:n_members]
     n_cands = draw(st.integers(1, 3))
     cand_ids = [f"c{i + 1}" for i in range(n_cands)]
-    candidates = [{"id": c, "name": c, "country": "AAA",
-                   "enters": draw(st.sampled_from([1, 1, 1, 2, 3])),
-                   "withdraw": draw(st.sampled_from([0, 0, 0.3, 1, {"beta": [2, 2]}])),
-                   "tags": draw(st.sampled_from([[], ["p"]]))} for c in cand_ids]
-    support = {"default": draw(st.sampled_from([0.5, 0.6, {"uniform": [0.4, 0.8]}])),
-               "candidates": {}}
+    candidates = [
+        {
+            "id": c,
+            "name": c,
+            "country": "AAA",
+            "enters": draw(st.sampled_from([1, 1, 1, 2, 3])),
+            "withdraw": draw(st.sampled_from([0, 0, 0.3, 1, {"beta": [2, 2]}])),
+            "tags": draw(st.sampled_from([[], ["p"]])),
+        }
+        for c in cand_ids
+    ]
+    support = {
+        "default": draw(st.sampled_from([0.5, 0.6, {"uniform": [0.4, 0.8]}])),
+        "candidates": {},
+    }
     for c in cand_ids:
         spec = {}
         if draw(st.booleans()):
@@ -106,26 +121,41 @@ def scenarios(draw) -> Scenario:
                 until.append({"lifted": f"r{draw(st.integers(k + 2, n_rules))}"})
             elif kind == "round":
                 until.append({"round": draw(st.integers(2, 4))})
-        rules.append({
-            "id": f"r{k + 1}",
-            "members": draw(st.one_of(st.just("all"), st.just({"tag": "x"}),
-                                      st.lists(st.sampled_from(member_ids), min_size=1,
-                                               max_size=2, unique=True))),
-            "candidates": draw(st.one_of(st.just("all"), st.just({"tag": "p"}),
-                                         st.lists(st.sampled_from(cand_ids), min_size=1,
-                                                  max_size=2, unique=True))),
-            "chance": draw(st.sampled_from([1, 1, 0.5, {"uniform": [0.3, 0.9]}])),
-            "lift": draw(PROBABILITY),
-            "after": draw(st.sampled_from([1, 2, 2, 3])),
-            "together": draw(st.booleans()),
-            "until": until,
-        })
+        rules.append(
+            {
+                "id": f"r{k + 1}",
+                "members": draw(
+                    st.one_of(
+                        st.just("all"),
+                        st.just({"tag": "x"}),
+                        st.lists(st.sampled_from(member_ids), min_size=1, max_size=2, unique=True),
+                    )
+                ),
+                "candidates": draw(
+                    st.one_of(
+                        st.just("all"),
+                        st.just({"tag": "p"}),
+                        st.lists(st.sampled_from(cand_ids), min_size=1, max_size=2, unique=True),
+                    )
+                ),
+                "chance": draw(st.sampled_from([1, 1, 0.5, {"uniform": [0.3, 0.9]}])),
+                "lift": draw(PROBABILITY),
+                "after": draw(st.sampled_from([1, 2, 2, 3])),
+                "together": draw(st.booleans()),
+                "until": until,
+            }
+        )
     scenario = make_scenario(
-        members, candidates, support=support, objections=rules,
-        decision={"rounds": draw(st.integers(1, 5)),
-                  "min_support": draw(st.sampled_from([0.3, 0.5, {"uniform": [0.4, 0.6]}])),
-                  "on_deadline": draw(st.sampled_from(["extend", "no_decision"])),
-                  "extend_chance": draw(st.sampled_from([1, 0.5]))},
+        members,
+        candidates,
+        support=support,
+        objections=rules,
+        decision={
+            "rounds": draw(st.integers(1, 5)),
+            "min_support": draw(st.sampled_from([0.3, 0.5, {"uniform": [0.4, 0.6]}])),
+            "on_deadline": draw(st.sampled_from(["extend", "no_decision"])),
+            "extend_chance": draw(st.sampled_from([1, 0.5])),
+        },
         dynamics={"bandwagon": draw(st.sampled_from([0, 1, {"uniform": [0, 3]}]))},
     )
     # Tag selectors need the tag to exist; the loader would reject the scenario otherwise.

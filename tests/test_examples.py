@@ -19,8 +19,14 @@ def test_there_are_examples():
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs(example, tmp_path):
     env = {**os.environ, "MPLBACKEND": "Agg", "COLUMNS": "120"}
-    done = subprocess.run([sys.executable, str(example)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(example)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "paired batch means" in done.stdout
     assert "tur-rutte" in done.stdout and "hun-rutte" in done.stdout

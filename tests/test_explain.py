@@ -101,27 +101,29 @@ def test_no_rules_gives_an_empty_table(tmp_path):
 
 
 def test_cli_table_answers_whose_veto_matters_most():
-    result = CliRunner().invoke(app, ["explain", ONE, "-n", "4000", "-s", "3", "-w", "1"],
-                                env=ENV)
+    result = CliRunner().invoke(app, ["explain", ONE, "-n", "4000", "-s", "3", "-w", "1"], env=ENV)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    rule_rows = [line for line in lines if line.startswith("│ deu-alpha")
-                 or line.startswith("│ tur-alpha")]
+    rule_rows = [
+        line for line in lines if line.startswith("│ deu-alpha") or line.startswith("│ tur-alpha")
+    ]
     assert rule_rows[0].startswith("│ deu-alpha")  # the larger impact first
     assert "Pivotal members" in result.stdout
     assert "undecided trials counted at R + 1" in result.stdout
 
 
 def test_cli_json_and_csv():
-    as_json = CliRunner().invoke(app, ["explain", CHAINED, "-n", "300", "-s", "2", "-w", "1",
-                                       "-f", "json"], env=ENV)
+    as_json = CliRunner().invoke(
+        app, ["explain", CHAINED, "-n", "300", "-s", "2", "-w", "1", "-f", "json"], env=ENV
+    )
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.stdout)
     assert data["provenance"]["seed"] == 2 and data["winner"] == "extension"
     assert [r["rule"] for r in data["rules"]] == ["tur-alpha", "deu-alpha"]
     assert {p["member"] for p in data["pivotal"]} == {"TUR", "DEU"}
-    as_csv = CliRunner().invoke(app, ["explain", CHAINED, "-n", "300", "-s", "2", "-w", "1",
-                                      "-f", "csv"], env=ENV)
+    as_csv = CliRunner().invoke(
+        app, ["explain", CHAINED, "-n", "300", "-s", "2", "-w", "1", "-f", "csv"], env=ENV
+    )
     header, *rows = as_csv.stdout.strip().splitlines()
     assert header.startswith("rule,members,candidates,impact")
     assert len(rows) == 2 and rows[0].startswith("tur-alpha,TUR,alpha,1.0")

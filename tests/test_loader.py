@@ -30,9 +30,11 @@ INVALID = sorted((DATA / "invalid").glob("*.yaml"))
 def expected_problems(path: Path) -> list[str]:
     """The `# expect:` lines of a fixture, with {file} replaced by its path."""
     prefix = "# expect: "
-    return [line.removeprefix(prefix).replace("{file}", str(path))
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.startswith(prefix)]
+    return [
+        line.removeprefix(prefix).replace("{file}", str(path))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith(prefix)
+    ]
 
 
 def problems(source, overrides=()) -> list[str]:
@@ -45,11 +47,27 @@ def problems(source, overrides=()) -> list[str]:
 def test_fixtures_each_state_their_problems():
     names = {p.stem for p in INVALID}
     # One file per kind of mistake the loader must catch.
-    assert {"syntax-error", "empty", "wrong-type", "probability-above-one", "probability-nan",
-            "probability-infinite", "duplicate-key", "duplicate-member", "duplicate-candidate",
-            "unknown-member", "unknown-candidate", "unknown-tag", "unknown-support-entry",
-            "unknown-until", "until-cycle", "two-letter-code", "anchors", "missing-claim",
-            "three-mistakes"} <= names
+    assert {
+        "syntax-error",
+        "empty",
+        "wrong-type",
+        "probability-above-one",
+        "probability-nan",
+        "probability-infinite",
+        "duplicate-key",
+        "duplicate-member",
+        "duplicate-candidate",
+        "unknown-member",
+        "unknown-candidate",
+        "unknown-tag",
+        "unknown-support-entry",
+        "unknown-until",
+        "until-cycle",
+        "two-letter-code",
+        "anchors",
+        "missing-claim",
+        "three-mistakes",
+    } <= names
     for path in INVALID:
         assert expected_problems(path), f"{path.name} has no '# expect:' line"
 
@@ -99,8 +117,7 @@ def test_binary_garbage_is_not_a_text_file(tmp_path):
 def test_bytes_that_are_not_utf8_are_refused(tmp_path):
     path = tmp_path / "latin1.yaml"
     path.write_bytes("title: Café\n".encode("latin-1"))
-    assert problems(str(path)) == [
-        f"{path}: not a text file: byte 0xe9 at offset 10 is not UTF-8"]
+    assert problems(str(path)) == [f"{path}: not a text file: byte 0xe9 at offset 10 is not UTF-8"]
 
 
 def test_a_file_over_the_size_cap_says_its_size_and_the_cap(tmp_path):
@@ -110,7 +127,8 @@ def test_a_file_over_the_size_cap_says_its_size_and_the_cap(tmp_path):
     size = path.stat().st_size
     assert size > MAX_BYTES
     assert problems(str(path)) == [
-        f"{path}: the file is {size} bytes; the limit is {MAX_BYTES} bytes (MAX_BYTES)"]
+        f"{path}: the file is {size} bytes; the limit is {MAX_BYTES} bytes (MAX_BYTES)"
+    ]
 
 
 def test_an_alias_bomb_is_refused_quickly(tmp_path):
@@ -130,17 +148,20 @@ def test_an_alias_bomb_is_refused_quickly(tmp_path):
 def test_a_missing_file_says_so(tmp_path):
     path = tmp_path / "nowhere.yaml"
     assert problems(str(path)) == [
-        f"{path}: no such file (`nato-sim scenarios` lists the bundled ones)"]
+        f"{path}: no such file (`nato-sim scenarios` lists the bundled ones)"
+    ]
 
 
 def test_an_unknown_bundled_name_suggests_the_closest():
     assert problems("nato-2042") == [
-        "nato-2042: is neither a file nor a bundled scenario (did you mean 'nato-2024'?)"]
+        "nato-2042: is neither a file nor a bundled scenario (did you mean 'nato-2024'?)"
+    ]
 
 
 def test_a_folder_is_not_a_scenario(tmp_path):
     assert problems(str(tmp_path)) == [
-        f"{tmp_path}: is a folder, not a file (`nato-sim scenarios` lists the bundled ones)"]
+        f"{tmp_path}: is a folder, not a file (`nato-sim scenarios` lists the bundled ones)"
+    ]
 
 
 def test_a_bundled_name_resolves_with_or_without_suffix():
@@ -156,9 +177,11 @@ def write_cited(tmp_path: Path, claim: str) -> Path:
     (seeds / "local.yaml").write_text(
         "document: {title: Local notes, date: 2024-01-02, kind: commentary}\n"
         "claims:\n  - {id: local.turkey-price, says: Turkey wants a concession.}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     text = MINIMAL.read_text(encoding="utf-8").replace(
-        "lift: 0.3}", f"lift: 0.3, source: {claim}}}")
+        "lift: 0.3}", f"lift: 0.3, source: {claim}}}"
+    )
     path = tmp_path / "cited.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -174,7 +197,8 @@ def test_citing_a_missing_claim_is_invalid_and_suggests_a_close_one(tmp_path):
     path = write_cited(tmp_path, "local.turkey-prize")
     assert problems(str(path)) == [
         f"{path}:17:73: objections[0].source: cites claim 'local.turkey-prize', which no "
-        "seeds file has (did you mean 'local.turkey-price'?)"]
+        "seeds file has (did you mean 'local.turkey-price'?)"
+    ]
 
 
 def test_validate_without_claims_skips_the_citation_check():
@@ -186,8 +210,9 @@ def test_validate_without_claims_skips_the_citation_check():
 def test_a_broken_seeds_file_is_reported(tmp_path):
     (tmp_path / "seeds").mkdir()
     broken = tmp_path / "seeds" / "broken.yaml"
-    broken.write_text("document: {title: T, date: 2024-01-02, kind: k}\nclaims: []\n",
-                      encoding="utf-8")
+    broken.write_text(
+        "document: {title: T, date: 2024-01-02, kind: k}\nclaims: []\n", encoding="utf-8"
+    )
     path = tmp_path / "s.yaml"
     path.write_text(MINIMAL.read_text(encoding="utf-8"), encoding="utf-8")
     assert problems(str(path)) == [f"{broken}:2:9: claims: expected at least 1 item, got 0"]
@@ -196,9 +221,10 @@ def test_a_broken_seeds_file_is_reported(tmp_path):
 def test_scenario_hash_follows_content_not_formatting(tmp_path):
     text = MINIMAL.read_text(encoding="utf-8")
     reformatted = tmp_path / "reformatted.yaml"
-    reformatted.write_text("# another comment\n" + text.replace("{bandwagon: 0}",
-                                                              "\n  bandwagon: 0.0"),
-                           encoding="utf-8")
+    reformatted.write_text(
+        "# another comment\n" + text.replace("{bandwagon: 0}", "\n  bandwagon: 0.0"),
+        encoding="utf-8",
+    )
     changed = tmp_path / "changed.yaml"
     changed.write_text(text.replace("lift: 0.3", "lift: 0.31"), encoding="utf-8")
     base = scenario_hash(load(str(MINIMAL)))
@@ -219,7 +245,8 @@ def test_with_overrides_validates_again_and_records_them():
         with_overrides(scenario, ["objections.tur-alpha.lift=-1"])
     assert [str(p) for p in err.value.problems] == [
         "--set objections.tur-alpha.lift=-1: objections[0].lift: "
-        "expected a probability in [0, 1], got -1.0"]
+        "expected a probability in [0, 1], got -1.0"
+    ]
 
 
 def test_type_and_reference_problems_are_reported_together(tmp_path):
@@ -235,10 +262,11 @@ def test_type_and_reference_problems_are_reported_together(tmp_path):
         "objections:\n"
         "  - {id: x, members: TUR, candidates: rute, chance: 1.5, until: [{lifted: y}]}\n"
         "  - {id: y, members: USA, candidates: rutte, until: [{lifted: x}]}\n"
-        "decision: {rounds: 5}\n", encoding="utf-8")
+        "decision: {rounds: 5}\n",
+        encoding="utf-8",
+    )
     assert problems(str(bad)) == [
-        f"{bad}:9:39: objections[0].candidates: unknown candidate 'rute' "
-        "(did you mean 'rutte'?)",
+        f"{bad}:9:39: objections[0].candidates: unknown candidate 'rute' (did you mean 'rutte'?)",
         f"{bad}:9:53: objections[0].chance: expected a probability in [0, 1], got 1.5",
         f"{bad}:9:65: objections[0].until: 'until' conditions wait on each other in a cycle: "
         "x -> y -> x (such rules could never lift)",

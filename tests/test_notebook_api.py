@@ -20,8 +20,9 @@ def analyses():
     results = nato_sim.simulate(nato_sim.load(MINIMAL), 1000, 4)
     comparison = nato_sim.compare(MINIMAL, ["objections.tur-alpha.lift=0.6"], trials=800, rng=4)
     explanation = nato_sim.explain(MINIMAL, trials=400, rng=4)
-    grid = nato_sim.sweep(MINIMAL, ["objections.tur-alpha.lift=0:1:3", "decision.rounds=2:3:2"],
-                          trials=200, rng=4)
+    grid = nato_sim.sweep(
+        MINIMAL, ["objections.tur-alpha.lift=0:1:3", "decision.rounds=2:3:2"], trials=200, rng=4
+    )
     return results, comparison, explanation, grid
 
 
@@ -46,7 +47,10 @@ def test_comparison_frame_matches_its_rows(analyses):
     alpha = frame[frame["key"] == "alpha"].iloc[0]
     row = comparison.row("alpha")
     assert (alpha["baseline"], alpha["variant"], alpha["difference"]) == (
-        row.baseline, row.variant, row.difference)
+        row.baseline,
+        row.variant,
+        row.difference,
+    )
     assert alpha["variant_overrides"] == "objections.tur-alpha.lift=0.6"
     assert PROVENANCE | {"baseline_hash", "variant_hash", "distinguishable"} <= set(frame.columns)
 
@@ -62,7 +66,8 @@ def test_sweep_frame_is_tidy(analyses):
     frame = grid.to_pandas()
     assert len(frame) == 3 * 2 * 4  # grid points x outcomes
     assert {"objections.tur-alpha.lift", "decision.rounds", "outcome", "probability"} <= set(
-        frame.columns)
+        frame.columns
+    )
     sums = frame.groupby(["objections.tur-alpha.lift", "decision.rounds"])["probability"].sum()
     assert sums.to_numpy() == pytest.approx(1.0)
     assert len(set(frame["scenario_hash"])) == 6  # each point's own scenario

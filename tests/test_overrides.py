@@ -60,23 +60,33 @@ def test_nested_mapping_keys_are_created_when_absent():
 
 
 def test_a_value_can_be_a_distribution():
-    scenario = load(MINIMAL, ["objections.tur-alpha.lift={uniform: [0.1, 0.3]}",
-                              "dynamics.bandwagon={beta: [2, 5]}"])
+    scenario = load(
+        MINIMAL,
+        ["objections.tur-alpha.lift={uniform: [0.1, 0.3]}", "dynamics.bandwagon={beta: [2, 5]}"],
+    )
     assert scenario.objections[0].lift == Uniform(uniform=[0.1, 0.3])
     assert scenario.dynamics.bandwagon.beta == [2.0, 5.0]
 
 
 def test_a_value_can_be_a_list_or_a_mapping():
-    scenario = load(MINIMAL, ["objections.deu-beta.members=[DEU, USA]",
-                              "objections.tur-alpha.until=[{lifted: deu-beta}, {round: 4}]"])
+    scenario = load(
+        MINIMAL,
+        [
+            "objections.deu-beta.members=[DEU, USA]",
+            "objections.tur-alpha.until=[{lifted: deu-beta}, {round: 4}]",
+        ],
+    )
     assert scenario.objections[1].members == ["DEU", "USA"]
-    assert scenario.objections[0].until == [LiftedCondition(lifted="deu-beta"),
-                                            RoundCondition(round=4)]
+    assert scenario.objections[0].until == [
+        LiftedCondition(lifted="deu-beta"),
+        RoundCondition(round=4),
+    ]
 
 
 def test_a_field_inside_a_condition_can_be_set():
-    scenario = load(MINIMAL, ["objections.tur-alpha.until=[{round: 3}]",
-                              "objections.tur-alpha.until.0.round=5"])
+    scenario = load(
+        MINIMAL, ["objections.tur-alpha.until=[{round: 3}]", "objections.tur-alpha.until.0.round=5"]
+    )
     assert scenario.objections[0].until == [RoundCondition(round=5)]
 
 
@@ -90,46 +100,58 @@ def test_later_overrides_win_and_the_file_is_untouched():
 def test_apply_overrides_copies_and_says_where_each_override_went():
     data = {"decision": {"rounds": 3}, "objections": [{"id": "x", "members": "all"}]}
     original = copy.deepcopy(data)
-    new, where = apply_overrides(data, [parse_override("objections.x.lift=0.5"),
-                                        parse_override("decision.rounds=7")])
+    new, where = apply_overrides(
+        data, [parse_override("objections.x.lift=0.5"), parse_override("decision.rounds=7")]
+    )
     assert data == original
-    assert new == {"decision": {"rounds": 7},
-                   "objections": [{"id": "x", "members": "all", "lift": 0.5}]}
-    assert where == {("objections", 0, "lift"): "objections.x.lift=0.5",
-                     ("decision", "rounds"): "decision.rounds=7"}
+    assert new == {
+        "decision": {"rounds": 7},
+        "objections": [{"id": "x", "members": "all", "lift": 0.5}],
+    }
+    assert where == {
+        ("objections", 0, "lift"): "objections.x.lift=0.5",
+        ("decision", "rounds"): "decision.rounds=7",
+    }
 
 
 def test_a_path_naming_no_field_suggests_the_closest():
     assert usage_message("decision.min_suport=0.6") == (
         "--set 'decision.min_suport=0.6': 'decision.min_suport' names no field (expected one "
         "of: rule, min_support, rounds, deadline, calendar, on_deadline, extend_chance, "
-        "source); did you mean 'min_support'?")
+        "source); did you mean 'min_support'?"
+    )
 
 
 def test_an_unknown_entry_id_suggests_the_closest():
     assert usage_message("objections.tur-alpah.lift=0.6") == (
         "--set 'objections.tur-alpah.lift=0.6': no entry 'objections.tur-alpah' (entries are "
-        "named by id or 0-based position); did you mean 'tur-alpha'?")
+        "named by id or 0-based position); did you mean 'tur-alpha'?"
+    )
 
 
 def test_a_position_past_the_end_names_no_entry():
     assert usage_message("objections.7.lift=0.1") == (
         "--set 'objections.7.lift=0.1': no entry 'objections.7' (entries are named by id or "
-        "0-based position)")
+        "0-based position)"
+    )
 
 
 def test_a_value_has_no_fields():
     assert usage_message("decision.rounds.x=1") == (
-        "--set 'decision.rounds.x=1': 'decision.rounds' is a value, it has no field 'x'")
+        "--set 'decision.rounds.x=1': 'decision.rounds' is a value, it has no field 'x'"
+    )
 
 
-@pytest.mark.parametrize("text, message", [
-    ("decision.min_support", "expected PATH=VALUE, e.g. decision.min_support=0.6"),
-    ("=0.5", "expected PATH=VALUE, e.g. decision.min_support=0.6"),
-    ("decision..rounds=3", "expected PATH=VALUE, e.g. decision.min_support=0.6"),
-    ("decision.min_support=", "no value given"),
-    ("decision.min_support=  ", "no value given"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("decision.min_support", "expected PATH=VALUE, e.g. decision.min_support=0.6"),
+        ("=0.5", "expected PATH=VALUE, e.g. decision.min_support=0.6"),
+        ("decision..rounds=3", "expected PATH=VALUE, e.g. decision.min_support=0.6"),
+        ("decision.min_support=", "no value given"),
+        ("decision.min_support=  ", "no value given"),
+    ],
+)
 def test_malformed_overrides_are_usage_errors(text, message):
     with pytest.raises(UsageError) as err:
         parse_override(text)
@@ -139,82 +161,109 @@ def test_malformed_overrides_are_usage_errors(text, message):
 def test_a_value_that_is_not_yaml_is_a_usage_error():
     with pytest.raises(UsageError) as err:
         parse_override("decision.min_support=[")
-    assert str(err.value).startswith("--set 'decision.min_support=[': the value is not valid "
-                                     "YAML (")
+    assert str(err.value).startswith(
+        "--set 'decision.min_support=[': the value is not valid YAML ("
+    )
 
 
 def test_an_invalid_value_is_located_at_the_override_not_the_file():
     assert scenario_problems("objections.tur-alpha.lift=1.6") == [
         "--set objections.tur-alpha.lift=1.6: objections[0].lift: "
-        "expected a probability in [0, 1], got 1.6"]
+        "expected a probability in [0, 1], got 1.6"
+    ]
 
 
 def test_a_yaml_boolean_from_an_override_is_a_wrong_type():
     assert scenario_problems("candidates.alpha.withdraw=yes") == [
         "--set candidates.alpha.withdraw=yes: candidates[0].withdraw: expected a number, "
-        "{uniform: [lo, hi]} or {beta: [a, b]}, got bool True"]
+        "{uniform: [lo, hi]} or {beta: [a, b]}, got bool True"
+    ]
 
 
 def test_a_bad_distribution_from_an_override_is_located_at_it():
     assert scenario_problems("objections.tur-alpha.lift={uniform: [0.3, 0.1]}") == [
         "--set objections.tur-alpha.lift={uniform: [0.3, 0.1]}: objections[0].lift: "
-        "uniform bounds must be [lo, hi] with lo <= hi, got [0.3, 0.1]"]
+        "uniform bounds must be [lo, hi] with lo <= hi, got [0.3, 0.1]"
+    ]
 
 
 def test_an_unknown_reference_from_an_override_is_located_at_it():
     assert scenario_problems("objections.tur-alpha.members=TUX") == [
         "--set objections.tur-alpha.members=TUX: objections[0].members: "
-        "unknown member 'TUX' (did you mean 'TUR'?)"]
+        "unknown member 'TUX' (did you mean 'TUR'?)"
+    ]
 
 
 def test_an_entry_created_by_an_override_is_located_at_it():
     assert scenario_problems("support.candidates.gamma.default=0.6") == [
         "--set support.candidates.gamma.default=0.6: support.candidates.gamma: "
-        "unknown candidate 'gamma' (expected one of: alpha, beta)"]
+        "unknown candidate 'gamma' (expected one of: alpha, beta)"
+    ]
 
 
 def test_the_file_keeps_its_own_problems_beside_the_overrides(tmp_path):
     path = tmp_path / "two.yaml"
-    path.write_text(Path(MINIMAL).read_text(encoding="utf-8").replace("weight: 3",
-                                                                     "weight: -3"),
-                    encoding="utf-8")
+    path.write_text(
+        Path(MINIMAL).read_text(encoding="utf-8").replace("weight: 3", "weight: -3"),
+        encoding="utf-8",
+    )
     with pytest.raises(ScenarioError) as err:
         load(str(path), ["objections.tur-alpha.lift=7"])
     assert [str(p) for p in err.value.problems] == [
         f"{path}:5:44: members[0].weight: expected a number > 0, got -3.0",
         "--set objections.tur-alpha.lift=7: objections[0].lift: "
-        "expected a probability in [0, 1], got 7.0"]
+        "expected a probability in [0, 1], got 7.0",
+    ]
 
 
 def test_cli_bad_path_is_a_usage_error_with_exit_2():
-    result = CliRunner().invoke(app, ["validate", MINIMAL, "--set", "decision.roudns=3"],
-                                env=ENV)
+    result = CliRunner().invoke(app, ["validate", MINIMAL, "--set", "decision.roudns=3"], env=ENV)
     assert result.exit_code == 2
     assert result.stderr == (
         "error: --set 'decision.roudns=3': 'decision.roudns' names no field (expected one of: "
         "rule, min_support, rounds, deadline, calendar, on_deadline, extend_chance, source); "
-        "did you mean 'rounds'?\n")
+        "did you mean 'rounds'?\n"
+    )
     assert "Traceback" not in result.output
 
 
 def test_cli_invalid_override_value_is_an_invalid_scenario_with_exit_3():
-    result = CliRunner().invoke(app, ["run", MINIMAL, "-n", "10", "--seed", "1",
-                                      "--set", "objections.0.lift=1.6"], env=ENV)
+    result = CliRunner().invoke(
+        app, ["run", MINIMAL, "-n", "10", "--seed", "1", "--set", "objections.0.lift=1.6"], env=ENV
+    )
     assert result.exit_code == 3
     assert result.stderr == (
         "error: 1 problem found:\n  --set objections.0.lift=1.6: objections[0].lift: "
-        "expected a probability in [0, 1], got 1.6\n")
+        "expected a probability in [0, 1], got 1.6\n"
+    )
     assert result.stdout == ""
 
 
 def test_cli_override_is_applied_and_recorded():
-    result = CliRunner().invoke(app, ["run", MINIMAL, "-n", "200", "--seed", "5", "-f", "json",
-                                      "--set", "objections.deu-beta.chance=0",
-                                      "--set", "support.candidates.alpha.default=0.1"], env=ENV)
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            MINIMAL,
+            "-n",
+            "200",
+            "--seed",
+            "5",
+            "-f",
+            "json",
+            "--set",
+            "objections.deu-beta.chance=0",
+            "--set",
+            "support.candidates.alpha.default=0.1",
+        ],
+        env=ENV,
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["provenance"]["overrides"] == ["objections.deu-beta.chance=0",
-                                              "support.candidates.alpha.default=0.1"]
+    assert doc["provenance"]["overrides"] == [
+        "objections.deu-beta.chance=0",
+        "support.candidates.alpha.default=0.1",
+    ]
     # Alpha's backing falls below min_support and beta is no longer vetoed: beta always wins.
     beta = next(o for o in doc["outcomes"] if o["outcome"] == "beta")
     assert beta["count"] == 200

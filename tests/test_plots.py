@@ -70,10 +70,15 @@ def test_analysis_figures_are_valid_images(tmp_path):
     comparison = nato_sim.compare(MINIMAL, ["objections.tur-alpha.lift=0.6"], trials=800, rng=1)
     explanation = nato_sim.explain(MINIMAL, trials=400, rng=1)
     line = nato_sim.sweep(MINIMAL, ["objections.tur-alpha.lift=0:1:3"], trials=200, rng=1)
-    grid = nato_sim.sweep(MINIMAL, ["objections.tur-alpha.lift=0:1:3",
-                                    "decision.rounds=2:4:3"], trials=200, rng=1)
-    for name, figure in (("compare", comparison.plot()), ("explain", explanation.plot()),
-                         ("line", line.plot()), ("grid", grid.plot("alpha"))):
+    grid = nato_sim.sweep(
+        MINIMAL, ["objections.tur-alpha.lift=0:1:3", "decision.rounds=2:4:3"], trials=200, rng=1
+    )
+    for name, figure in (
+        ("compare", comparison.plot()),
+        ("explain", explanation.plot()),
+        ("line", line.plot()),
+        ("grid", grid.plot("alpha")),
+    ):
         save_figure(figure, tmp_path / f"{name}.png")
         assert_png(tmp_path / f"{name}.png")
     save_figure(grid.plot(), tmp_path / "grid.svg")
@@ -93,22 +98,35 @@ def test_missing_matplotlib_gives_an_install_hint(monkeypatch, results, tmp_path
         save_run_plot(results, tmp_path / "run.png")
     assert str(error.value) == "plots need matplotlib: pip install 'nato-sim[plot]'"
     assert not (tmp_path / "run.png").exists()
-    result = CliRunner().invoke(app, ["sweep", MINIMAL, "--vary",
-                                      "objections.tur-alpha.lift=0:1:3", "--plot",
-                                      str(tmp_path / "s.png")], env=ENV)
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            MINIMAL,
+            "--vary",
+            "objections.tur-alpha.lift=0:1:3",
+            "--plot",
+            str(tmp_path / "s.png"),
+        ],
+        env=ENV,
+    )
     assert result.exit_code == 2 and "pip install 'nato-sim[plot]'" in result.stderr
 
 
-@pytest.mark.parametrize("command", [
-    ["run", MINIMAL, "--trials", "500"],
-    ["compare", MINIMAL, "--set", "objections.tur-alpha.lift=0.6", "--trials", "500"],
-    ["explain", MINIMAL, "--trials", "500"],
-    ["sweep", MINIMAL, "--vary", "objections.tur-alpha.lift=0:1:3", "--trials", "200"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", MINIMAL, "--trials", "500"],
+        ["compare", MINIMAL, "--set", "objections.tur-alpha.lift=0.6", "--trials", "500"],
+        ["explain", MINIMAL, "--trials", "500"],
+        ["sweep", MINIMAL, "--vary", "objections.tur-alpha.lift=0:1:3", "--trials", "200"],
+    ],
+)
 def test_commands_write_plots(tmp_path, command):
     out = tmp_path / "figure.png"
-    result = CliRunner().invoke(app, [*command, "--seed", "1", "--workers", "1", "--plot",
-                                      str(out)], env=ENV)
+    result = CliRunner().invoke(
+        app, [*command, "--seed", "1", "--workers", "1", "--plot", str(out)], env=ENV
+    )
     assert result.exit_code == 0, result.output
     assert f"wrote {out}" in result.stderr
     assert_png(out)

@@ -22,18 +22,44 @@ from nato_sim.scenario.schema import Scenario
 from nato_sim.scenario.yamlsource import parse_yaml
 
 MINIMAL = Path(__file__).parent / "data" / "minimal.yaml"
-PROPERTY = settings(max_examples=40, derandomize=True, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=40, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
-TRICKY_TEXT = ["NO", "yes", "null", "~", "1.5", "0x1F", "2024-01-01", "a: b", "#hash",
-               "- dash", "'quoted'", '"double"', "[x]", "{y}", "&anchor", "*alias", "Türkiye",
-               "Ελλάδα", "  padded  ", "", "%percent", "@at", "x\ny", "tab\there"]
-text = st.one_of(st.sampled_from(TRICKY_TEXT),
-                 st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]),
-                         max_size=20))
+TRICKY_TEXT = [
+    "NO",
+    "yes",
+    "null",
+    "~",
+    "1.5",
+    "0x1F",
+    "2024-01-01",
+    "a: b",
+    "#hash",
+    "- dash",
+    "'quoted'",
+    '"double"',
+    "[x]",
+    "{y}",
+    "&anchor",
+    "*alias",
+    "Türkiye",
+    "Ελλάδα",
+    "  padded  ",
+    "",
+    "%percent",
+    "@at",
+    "x\ny",
+    "tab\there",
+]
+text = st.one_of(
+    st.sampled_from(TRICKY_TEXT),
+    st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), max_size=20),
+)
 member_code = st.from_regex(r"[A-Z]{3}", fullmatch=True)
 slug = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True).filter(
-    lambda s: s not in ("all", "extension", "no-decision"))
+    lambda s: s not in ("all", "extension", "no-decision")
+)
 tag = st.sampled_from(["eu", "nordic", "g7", "eastern_flank", "below_2pct", "pm"])
 claim = st.from_regex(r"[a-z0-9][a-z0-9.-]{0,10}", fullmatch=True)
 sources = st.one_of(st.just([]), st.lists(claim, min_size=1, max_size=2))
@@ -74,45 +100,77 @@ def selector(ids: list[str], tags: list[str]):
 def scenarios(draw):
     """A valid scenario as plain data."""
     codes = draw(st.lists(member_code, min_size=1, max_size=5, unique=True))
-    members = [{"id": c, "name": draw(text), "weight": draw(positive()),
-                "tags": draw(st.lists(tag, max_size=2, unique=True)), "source": draw(sources)}
-               for c in codes]
+    members = [
+        {
+            "id": c,
+            "name": draw(text),
+            "weight": draw(positive()),
+            "tags": draw(st.lists(tag, max_size=2, unique=True)),
+            "source": draw(sources),
+        }
+        for c in codes
+    ]
     slugs = draw(st.lists(slug, min_size=1, max_size=4, unique=True))
-    candidates = [{"id": s, "name": draw(text),
-                   "country": draw(st.one_of(st.sampled_from(codes), member_code)),
-                   "tags": draw(st.lists(tag, max_size=2, unique=True)),
-                   "enters": draw(st.integers(1, 4)), "withdraw": draw(probability())}
-                  for s in slugs]
+    candidates = [
+        {
+            "id": s,
+            "name": draw(text),
+            "country": draw(st.one_of(st.sampled_from(codes), member_code)),
+            "tags": draw(st.lists(tag, max_size=2, unique=True)),
+            "enters": draw(st.integers(1, 4)),
+            "withdraw": draw(probability()),
+        }
+        for s in slugs
+    ]
     member_tags = sorted({t for m in members for t in m["tags"]})
     cand_tags = sorted({t for c in candidates for t in c["tags"]})
-    support = {"default": draw(probability()), "candidates": {
-        s: {"default": draw(st.one_of(st.none(), probability())),
-            "tags": {t: draw(probability()) for t in draw(st.lists(
-                st.sampled_from(member_tags), max_size=2, unique=True))} if member_tags else {},
-            "members": {c: draw(probability()) for c in draw(st.lists(
-                st.sampled_from(codes), max_size=2, unique=True))}}
-        for s in draw(st.lists(st.sampled_from(slugs), max_size=3, unique=True))}}
+    support = {
+        "default": draw(probability()),
+        "candidates": {
+            s: {
+                "default": draw(st.one_of(st.none(), probability())),
+                "tags": {
+                    t: draw(probability())
+                    for t in draw(st.lists(st.sampled_from(member_tags), max_size=2, unique=True))
+                }
+                if member_tags
+                else {},
+                "members": {
+                    c: draw(probability())
+                    for c in draw(st.lists(st.sampled_from(codes), max_size=2, unique=True))
+                },
+            }
+            for s in draw(st.lists(st.sampled_from(slugs), max_size=3, unique=True))
+        },
+    }
     objections = []
     for i in range(draw(st.integers(0, 4))):
         rule_ids = [o["id"] for o in objections if o["id"] is not None]
         # Conditions only wait on earlier rules, so they never form a cycle.
-        conditions = st.one_of(st.sampled_from(slugs).map(lambda s: {"withdrawn": s}),
-                               st.integers(2, 30).map(lambda r: {"round": r}),
-                               *([st.sampled_from(rule_ids).map(lambda r: {"lifted": r})]
-                                 if rule_ids else []))
-        objections.append({
-            "id": draw(st.one_of(st.none(), st.just(f"rule-{i}"))),
-            "members": draw(selector(codes, member_tags)),
-            "candidates": draw(selector(slugs, cand_tags)),
-            "chance": draw(probability()), "lift": draw(probability()),
-            "after": draw(st.integers(1, 5)),
-            "until": draw(st.lists(conditions, max_size=3)),
-            "together": draw(st.booleans()), "source": draw(sources),
-            "note": draw(st.one_of(st.none(), text)),
-        })
-    decision = {"min_support": draw(probability()),
-                "on_deadline": draw(st.sampled_from(["extend", "no_decision"])),
-                "extend_chance": draw(probability())}
+        conditions = st.one_of(
+            st.sampled_from(slugs).map(lambda s: {"withdrawn": s}),
+            st.integers(2, 30).map(lambda r: {"round": r}),
+            *([st.sampled_from(rule_ids).map(lambda r: {"lifted": r})] if rule_ids else []),
+        )
+        objections.append(
+            {
+                "id": draw(st.one_of(st.none(), st.just(f"rule-{i}"))),
+                "members": draw(selector(codes, member_tags)),
+                "candidates": draw(selector(slugs, cand_tags)),
+                "chance": draw(probability()),
+                "lift": draw(probability()),
+                "after": draw(st.integers(1, 5)),
+                "until": draw(st.lists(conditions, max_size=3)),
+                "together": draw(st.booleans()),
+                "source": draw(sources),
+                "note": draw(st.one_of(st.none(), text)),
+            }
+        )
+    decision = {
+        "min_support": draw(probability()),
+        "on_deadline": draw(st.sampled_from(["extend", "no_decision"])),
+        "extend_chance": draw(probability()),
+    }
     calendar = None
     if draw(st.booleans()):
         calendar = {"start": draw(date), "round_days": draw(st.integers(1, 60))}
@@ -121,18 +179,31 @@ def scenarios(draw):
         decision["deadline"] = calendar["start"] + dt.timedelta(days=draw(st.integers(0, 900)))
     else:
         decision["rounds"] = draw(st.integers(1, 40))
-    milestones = [{"name": draw(text), "round": draw(st.integers(1, 50))}
-                  for _ in range(draw(st.integers(0, 2)))]
+    milestones = [
+        {"name": draw(text), "round": draw(st.integers(1, 50))}
+        for _ in range(draw(st.integers(0, 2)))
+    ]
     if calendar:
         milestones.append({"name": "summit", "date": draw(date)})
-    data = {"title": draw(text), "description": draw(text), "members": members,
-            "candidates": candidates, "support": support, "objections": objections,
-            "decision": decision, "dynamics": {"bandwagon": draw(st.one_of(
-                st.floats(0, 10), st.just({"uniform": [0.0, 2.0]})))},
-            "milestones": milestones}
+    data = {
+        "title": draw(text),
+        "description": draw(text),
+        "members": members,
+        "candidates": candidates,
+        "support": support,
+        "objections": objections,
+        "decision": decision,
+        "dynamics": {
+            "bandwagon": draw(st.one_of(st.floats(0, 10), st.just({"uniform": [0.0, 2.0]})))
+        },
+        "milestones": milestones,
+    }
     if draw(st.booleans()):
-        data["incumbent"] = {"name": draw(text), "country": draw(member_code),
-                             "term_ends": draw(date)}
+        data["incumbent"] = {
+            "name": draw(text),
+            "country": draw(member_code),
+            "term_ends": draw(date),
+        }
     if draw(st.booleans()):
         data["as_of"] = draw(date)
     return data
@@ -157,8 +228,9 @@ def test_a_valid_scenario_survives_a_yaml_round_trip(data, unicode, flow):
 @given(scenarios())
 def test_a_round_trip_without_defaults_or_nulls_is_the_same_scenario(data):
     scenario = Scenario.model_validate(data)
-    text = yaml.safe_dump(scenario.model_dump(mode="json", exclude_defaults=True,
-                                              exclude_none=True))
+    text = yaml.safe_dump(
+        scenario.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
+    )
     again = validate(parse_yaml(text, "lean.yaml"), [], None)
     assert again.model_dump() == scenario.model_dump()
 
@@ -174,8 +246,19 @@ def test_any_scenario_the_loader_accepts_can_be_run(data):
 
 
 BASE_TEXT = MINIMAL.read_text(encoding="utf-8")
-PIECES = list(":{}[],&*!|>'\"%@`#-? \t\n\r") + ["\0", "\x85", "\ufeff", "\udcff", "NO",
-                                                   "yes", "~", "1e-3", ".nan", "<<", "---"]
+PIECES = list(":{}[],&*!|>'\"%@`#-? \t\n\r") + [
+    "\0",
+    "\x85",
+    "\ufeff",
+    "\udcff",
+    "NO",
+    "yes",
+    "~",
+    "1e-3",
+    ".nan",
+    "<<",
+    "---",
+]
 
 
 @st.composite
@@ -186,12 +269,12 @@ def mutated(draw, base: str = BASE_TEXT):
         kind = draw(st.sampled_from(["delete", "insert", "replace", "swap"]))
         at = draw(st.integers(0, max(0, len(result) - 1)))
         if kind == "delete":
-            result = result[:at] + result[at + draw(st.integers(1, 20)):]
+            result = result[:at] + result[at + draw(st.integers(1, 20)) :]
         elif kind == "insert":
             piece = draw(st.one_of(st.sampled_from(PIECES), st.text(max_size=3)))
             result = result[:at] + piece + result[at:]
         elif kind == "replace":
-            result = result[:at] + draw(st.sampled_from(PIECES)) + result[at + 1:]
+            result = result[:at] + draw(st.sampled_from(PIECES)) + result[at + 1 :]
         else:
             lines = result.split("\n")
             i = draw(st.integers(0, len(lines) - 1))
@@ -219,9 +302,10 @@ def test_a_mutated_file_fails_only_with_the_tools_own_errors(text):
 
 
 @settings(max_examples=100, derandomize=True, deadline=None)
-@given(mutated().map(lambda t: t.encode("utf-8", "surrogatepass")),
-       st.lists(st.tuples(st.integers(0, 600), st.binary(min_size=1, max_size=3)),
-                max_size=3))
+@given(
+    mutated().map(lambda t: t.encode("utf-8", "surrogatepass")),
+    st.lists(st.tuples(st.integers(0, 600), st.binary(min_size=1, max_size=3)), max_size=3),
+)
 def test_mutated_bytes_fail_only_with_the_tools_own_errors(raw, splices):
     for at, chunk in splices:
         raw = raw[:at] + chunk + raw[at:]

@@ -79,8 +79,9 @@ def _widths(counts: Counts) -> list[float]:
 @pytest.mark.parametrize("min_trials", [2_000, 30_000])
 def test_precision_stops_at_the_first_block_boundary_that_reaches_it(scenario, min_trials):
     target, block = 0.01, 2_000
-    results = simulate(scenario, trials=10**6, rng=4, precision=target, block_size=block,
-                       min_trials=min_trials)
+    results = simulate(
+        scenario, trials=10**6, rng=4, precision=target, block_size=block, min_trials=min_trials
+    )
     n = results.trials
     assert results.provenance["stopped_by"] == "precision"
     assert n % block == 0 and n >= min_trials
@@ -91,8 +92,9 @@ def test_precision_stops_at_the_first_block_boundary_that_reaches_it(scenario, m
 
 
 def test_precision_run_stops_at_the_trial_limit(scenario):
-    results = simulate(scenario, trials=3_000, rng=4, precision=0.001, block_size=1_000,
-                       min_trials=1_000)
+    results = simulate(
+        scenario, trials=3_000, rng=4, precision=0.001, block_size=1_000, min_trials=1_000
+    )
     assert results.trials == 3_000
     assert results.provenance["stopped_by"] == "trials"
 
@@ -118,13 +120,16 @@ def test_seed_sequence_rejects_bad_values(bad):
         seed_sequence(bad)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"trials": 0}, "trials must be"),
-    ({"trials": 10, "precision": 0.7}, "precision must be"),
-    ({"trials": 10, "workers": 0}, "workers must be"),
-    ({"trials": 10, "block_size": 0}, "block_size must be"),
-    ({"trials": 10, "rng": -3}, "rng must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"trials": 0}, "trials must be"),
+        ({"trials": 10, "precision": 0.7}, "precision must be"),
+        ({"trials": 10, "workers": 0}, "workers must be"),
+        ({"trials": 10, "block_size": 0}, "block_size must be"),
+        ({"trials": 10, "rng": -3}, "rng must be"),
+    ],
+)
 def test_simulate_rejects_bad_arguments(scenario, kwargs, message):
     with pytest.raises(UsageError, match=message):
         simulate(scenario, **kwargs)
@@ -136,8 +141,9 @@ def test_interrupt_keeps_the_finished_blocks(scenario, workers):
         if block.index == 1:
             raise KeyboardInterrupt
 
-    results = simulate(scenario, trials=10_000, rng=6, block_size=1_000, workers=workers,
-                       on_block=stop_after_two)
+    results = simulate(
+        scenario, trials=10_000, rng=6, block_size=1_000, workers=workers, on_block=stop_after_two
+    )
     assert results.partial
     assert results.trials == 2_000
     assert results.counts.outcomes.sum() == 2_000

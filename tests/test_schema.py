@@ -39,15 +39,17 @@ def _type_ok(value: Any, kind: str) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
-    python = {"string": str, "boolean": bool, "object": dict, "array": list,
-              "null": type(None)}[kind]
+    python = {"string": str, "boolean": bool, "object": dict, "array": list, "null": type(None)}[
+        kind
+    ]
     return isinstance(value, python)
 
 
 def _is_date(value: str) -> bool:
     try:
         return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)) and bool(
-            dt.date.fromisoformat(value))
+            dt.date.fromisoformat(value)
+        )
     except ValueError:
         return False
 
@@ -77,9 +79,12 @@ def schema_errors(value: Any, schema: dict, where: str = "$") -> list[str]:
                 errors.append(f"{where}: not {rule!r}")
         elif key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             if _type_ok(value, "number"):
-                broken = {"minimum": value < rule, "maximum": value > rule,
-                          "exclusiveMinimum": value <= rule,
-                          "exclusiveMaximum": value >= rule}[key]
+                broken = {
+                    "minimum": value < rule,
+                    "maximum": value > rule,
+                    "exclusiveMinimum": value <= rule,
+                    "exclusiveMaximum": value >= rule,
+                }[key]
                 if broken:
                     errors.append(f"{where}: breaks {key} {rule}")
         elif key == "pattern":
@@ -91,8 +96,9 @@ def schema_errors(value: Any, schema: dict, where: str = "$") -> list[str]:
             if isinstance(value, str) and not _is_date(value):
                 errors.append(f"{where}: not a date")
         elif key in ("minItems", "maxItems"):
-            if isinstance(value, list) and (len(value) < rule if key == "minItems"
-                                            else len(value) > rule):
+            if isinstance(value, list) and (
+                len(value) < rule if key == "minItems" else len(value) > rule
+            ):
                 errors.append(f"{where}: breaks {key} {rule}")
         elif key == "items":
             if isinstance(value, list):
@@ -101,8 +107,7 @@ def schema_errors(value: Any, schema: dict, where: str = "$") -> list[str]:
         elif key == "required":
             if isinstance(value, dict):
                 errors += [f"{where}: missing {name}" for name in rule if name not in value]
-        elif key in ("properties", "patternProperties", "additionalProperties",
-                     "propertyNames"):
+        elif key in ("properties", "patternProperties", "additionalProperties", "propertyNames"):
             if isinstance(value, dict) and key == "properties":
                 errors += _object_errors(value, schema, where)
             elif key != "properties" and "properties" not in schema and isinstance(value, dict):
@@ -177,7 +182,8 @@ def test_committed_schema_equals_the_schema_command_output():
     assert result.exit_code == 0
     assert result.stdout == COMMITTED.read_text(encoding="utf-8"), (
         "schema/scenario.schema.json is stale: run "
-        "`nato-sim schema --output schema/scenario.schema.json`")
+        "`nato-sim schema --output schema/scenario.schema.json`"
+    )
     assert schema_text() == result.stdout
     assert json.loads(result.stdout) == scenario_json_schema()
 
@@ -206,8 +212,7 @@ def test_every_ref_points_at_an_existing_definition():
 
 def test_schema_top_level_matches_the_model():
     assert set(SCHEMA["properties"]) == set(Scenario.model_fields)
-    assert set(SCHEMA["required"]) == {"title", "description", "members", "candidates",
-                                       "decision"}
+    assert set(SCHEMA["required"]) == {"title", "description", "members", "candidates", "decision"}
     assert SCHEMA["additionalProperties"] is False
 
 
@@ -253,8 +258,9 @@ def test_the_source_checkout_has_scenarios():
     assert any(path.name == "nato-2024.yaml" for path in SCENARIO_FILES)
 
 
-@pytest.mark.parametrize("path", SCENARIO_FILES,
-                         ids=lambda p: p.relative_to(ROOT / "scenarios").as_posix())
+@pytest.mark.parametrize(
+    "path", SCENARIO_FILES, ids=lambda p: p.relative_to(ROOT / "scenarios").as_posix()
+)
 def test_bundled_scenario_starts_with_a_modeline_to_the_committed_schema(path):
     first = path.read_text(encoding="utf-8").splitlines()[0]
     match = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)
@@ -286,61 +292,113 @@ def test_a_deadline_gives_the_number_of_rounds():
     assert validate(parse_yaml(text, "t.yaml"), [], None).decision.round_count == 5
 
 
-@pytest.mark.parametrize("old, new, problem", [
-    ("  rounds: 10\n", "  rounds: 10\n  deadline: 2024-06-01\n",
-     "t.yaml:20:3: decision: give exactly one of 'rounds' or 'deadline'"),
-    ("  rounds: 10\n  calendar: {start: 2024-01-01, round_days: 14}\n",
-     "  deadline: 2024-06-01\n",
-     ("t.yaml:20:3: decision: a 'deadline' needs a 'calendar' (start, round_days)",
-      # Reported in the same pass: the milestone's date has no calendar either.
-      "t.yaml:23:26: milestones[0].date: a milestone date needs decision.calendar "
-      "(or give a 'round')")),
-    ("  rounds: 10\n", "  deadline: 2023-06-01\n",
-     "t.yaml:20:3: decision: deadline 2023-06-01 is before the calendar start 2024-01-01"),
-    ("lift: 0.3", "lift: {uniform: [0.5, 0.2]}",
-     "t.yaml:17:60: objections[0].lift: uniform bounds must be [lo, hi] with lo <= hi, "
-     "got [0.5, 0.2]"),
-    ("lift: 0.3", "lift: {uniform: [0.5, 1.2]}",
-     "t.yaml:17:60: objections[0].lift: expected a probability in [0, 1], got 1.2"),
-    ("lift: 0.3", "lift: {beta: [0, 2]}",
-     "t.yaml:17:68: objections[0].lift.beta[0]: expected a number > 0, got int 0"),
-    ("lift: 0.3", "lift: {normal: [0, 2]}",
-     "t.yaml:17:60: objections[0].lift: expected a number, {uniform: [lo, hi]} or "
-     "{beta: [a, b]}, got a mapping with keys ['normal']"),
-    ("lift: 0.3", "lift: 0.3, until: [{after: 3}]",
-     "t.yaml:17:73: objections[0].until[0]: expected one of {withdrawn: candidate}, "
-     "{lifted: rule-id} or {round: N}, got {'after': 3}"),
-    ("lift: 0.3", "lift: 0.3, until: [{round: 1}]",
-     "t.yaml:17:81: objections[0].until[0].round: expected a number >= 2, got int 1"),
-    ("lift: 0.3", "lfit: 0.3",
-     "t.yaml:17:60: objections[0].lfit: unknown key 'lfit' (did you mean 'lift'?)"),
-    ("date: 2024-03-01}", "date: 2024-03-01, round: 3}",
-     "t.yaml:24:5: milestones[0]: give exactly one of 'date' or 'round'"),
-    ("id: USA", "id: usa",
-     "t.yaml:5:10: members[0].id: expected an ISO 3166-1 alpha-3 code such as 'NOR', "
-     "got 'usa'"),
-    ("weight: 3", "weight: 0",
-     "t.yaml:5:44: members[0].weight: expected a number > 0, got 0.0"),
-    ("dynamics: {bandwagon: 0}", "dynamics: {bandwagon: -1}",
-     "t.yaml:22:23: dynamics.bandwagon: expected a number >= 0, got -1.0"),
-    ("withdraw: 0.1", "withdraw: -.inf",
-     "t.yaml:10:52: candidates[1].withdraw: expected a finite number, got -inf"),
-])
+@pytest.mark.parametrize(
+    "old, new, problem",
+    [
+        (
+            "  rounds: 10\n",
+            "  rounds: 10\n  deadline: 2024-06-01\n",
+            "t.yaml:20:3: decision: give exactly one of 'rounds' or 'deadline'",
+        ),
+        (
+            "  rounds: 10\n  calendar: {start: 2024-01-01, round_days: 14}\n",
+            "  deadline: 2024-06-01\n",
+            (
+                "t.yaml:20:3: decision: a 'deadline' needs a 'calendar' (start, round_days)",
+                # Reported in the same pass: the milestone's date has no calendar either.
+                "t.yaml:23:26: milestones[0].date: a milestone date needs decision.calendar "
+                "(or give a 'round')",
+            ),
+        ),
+        (
+            "  rounds: 10\n",
+            "  deadline: 2023-06-01\n",
+            "t.yaml:20:3: decision: deadline 2023-06-01 is before the calendar start 2024-01-01",
+        ),
+        (
+            "lift: 0.3",
+            "lift: {uniform: [0.5, 0.2]}",
+            "t.yaml:17:60: objections[0].lift: uniform bounds must be [lo, hi] with lo <= hi, "
+            "got [0.5, 0.2]",
+        ),
+        (
+            "lift: 0.3",
+            "lift: {uniform: [0.5, 1.2]}",
+            "t.yaml:17:60: objections[0].lift: expected a probability in [0, 1], got 1.2",
+        ),
+        (
+            "lift: 0.3",
+            "lift: {beta: [0, 2]}",
+            "t.yaml:17:68: objections[0].lift.beta[0]: expected a number > 0, got int 0",
+        ),
+        (
+            "lift: 0.3",
+            "lift: {normal: [0, 2]}",
+            "t.yaml:17:60: objections[0].lift: expected a number, {uniform: [lo, hi]} or "
+            "{beta: [a, b]}, got a mapping with keys ['normal']",
+        ),
+        (
+            "lift: 0.3",
+            "lift: 0.3, until: [{after: 3}]",
+            "t.yaml:17:73: objections[0].until[0]: expected one of {withdrawn: candidate}, "
+            "{lifted: rule-id} or {round: N}, got {'after': 3}",
+        ),
+        (
+            "lift: 0.3",
+            "lift: 0.3, until: [{round: 1}]",
+            "t.yaml:17:81: objections[0].until[0].round: expected a number >= 2, got int 1",
+        ),
+        (
+            "lift: 0.3",
+            "lfit: 0.3",
+            "t.yaml:17:60: objections[0].lfit: unknown key 'lfit' (did you mean 'lift'?)",
+        ),
+        (
+            "date: 2024-03-01}",
+            "date: 2024-03-01, round: 3}",
+            "t.yaml:24:5: milestones[0]: give exactly one of 'date' or 'round'",
+        ),
+        (
+            "id: USA",
+            "id: usa",
+            "t.yaml:5:10: members[0].id: expected an ISO 3166-1 alpha-3 code such as 'NOR', "
+            "got 'usa'",
+        ),
+        (
+            "weight: 3",
+            "weight: 0",
+            "t.yaml:5:44: members[0].weight: expected a number > 0, got 0.0",
+        ),
+        (
+            "dynamics: {bandwagon: 0}",
+            "dynamics: {bandwagon: -1}",
+            "t.yaml:22:23: dynamics.bandwagon: expected a number >= 0, got -1.0",
+        ),
+        (
+            "withdraw: 0.1",
+            "withdraw: -.inf",
+            "t.yaml:10:52: candidates[1].withdraw: expected a finite number, got -inf",
+        ),
+    ],
+)
 def test_field_rules_give_located_messages(old, new, problem):
     expected = [problem] if isinstance(problem, str) else list(problem)
     assert scenario_problems(edited(old, new)) == expected
 
 
 def test_reserved_outcome_names_cannot_be_candidate_ids():
-    text = BASE.replace("id: beta,", "id: extension,").replace(
-        "candidates: beta}", "candidates: extension}").replace("    beta: {default: 0.7}\n", "")
+    text = (
+        BASE.replace("id: beta,", "id: extension,")
+        .replace("candidates: beta}", "candidates: extension}")
+        .replace("    beta: {default: 0.7}\n", "")
+    )
     assert scenario_problems(text) == [
-        "t.yaml:10:5: candidates[1]: candidate id 'extension' is reserved"]
+        "t.yaml:10:5: candidates[1]: candidate id 'extension' is reserved"
+    ]
 
 
 def test_a_probability_accepts_every_value_in_the_closed_interval():
     for value in ("0", "1", "0.0", "1.0", "1.0e-300"):
-        scenario = validate(parse_yaml(edited("lift: 0.3", f"lift: {value}"), "t.yaml"),
-                            [], None)
+        scenario = validate(parse_yaml(edited("lift: 0.3", f"lift: {value}"), "t.yaml"), [], None)
         assert scenario.objections[0].lift == float(value)
         assert isinstance(scenario.objections[0].lift, float)

@@ -41,8 +41,9 @@ def no_runs(monkeypatch):
 
 def test_lift_sweep_is_non_decreasing_and_matches_the_closed_form():
     trials = 4000
-    result = nato_sim.sweep(ONE, ["objections.tur-alpha.lift=0:1:5"], SOFT_ONLY,
-                            trials=trials, rng=7)
+    result = nato_sim.sweep(
+        ONE, ["objections.tur-alpha.lift=0:1:5"], SOFT_ONLY, trials=trials, rng=7
+    )
     assert result.axes[0].values == (0.0, 0.25, 0.5, 0.75, 1.0)
     p, low, high = result.grid("alpha")
     assert np.all(np.diff(p) >= 0)
@@ -74,34 +75,53 @@ def test_results_do_not_depend_on_workers():
 def test_integer_fields_take_whole_values():
     result = nato_sim.sweep(MINIMAL, ["objections.tur-alpha.after=1:2:5"], trials=200, rng=1)
     assert result.axes[0].integer and result.axes[0].values == (1, 2)
-    assert [p.overrides for p in result.points] == [("objections.tur-alpha.after=1",),
-                                                    ("objections.tur-alpha.after=2",)]
+    assert [p.overrides for p in result.points] == [
+        ("objections.tur-alpha.after=1",),
+        ("objections.tur-alpha.after=2",),
+    ]
 
 
-@pytest.mark.parametrize(("vary", "message"), [
-    ("objections.tur-alpha.lfit=0:1:3",
-     "--vary 'objections.tur-alpha.lfit=0:1:3': 'objections.tur-alpha.lfit' names no field "
-     "(expected one of: id, members, candidates, chance, lift, after, until, together, "
-     "source, note); did you mean 'lift'?"),
-    ("objections.tur-alfa.lift=0:1:3",
-     "--vary 'objections.tur-alfa.lift=0:1:3': no entry 'objections.tur-alfa' (entries are "
-     "named by id or 0-based position); did you mean 'tur-alpha'?"),
-    ("objections.tur-alpha.lift=0:1.5:4",
-     "--vary 'objections.tur-alpha.lift=0:1.5:4': the value 1.5 is outside the allowed values "
-     "(expected a probability in [0, 1], got 1.5)"),
-    ("objections.tur-alpha.after=1:2.5:3",
-     "--vary 'objections.tur-alpha.after=1:2.5:3': 'objections.tur-alpha.after' takes whole "
-     "numbers; give whole START and STOP"),
-    ("title=0:1:3",
-     "--vary 'title=0:1:3': 'title' is not a numeric field; --vary takes probabilities, "
-     "weights, supports and round numbers"),
-    ("objections.tur-alpha.lift=0:1:0.1",
-     "--vary 'objections.tur-alpha.lift=0:1:0.1': STEPS is the number of values, a whole "
-     "number >= 2 (e.g. objections.tur-rutte.lift=0:1:11 gives 0, 0.1, ..., 1)"),
-    ("objections.tur-alpha.lift",
-     "--vary 'objections.tur-alpha.lift': expected PATH=START:STOP:STEPS, "
-     "e.g. objections.tur-rutte.lift=0:1:11"),
-])
+@pytest.mark.parametrize(
+    ("vary", "message"),
+    [
+        (
+            "objections.tur-alpha.lfit=0:1:3",
+            "--vary 'objections.tur-alpha.lfit=0:1:3': 'objections.tur-alpha.lfit' names no field "
+            "(expected one of: id, members, candidates, chance, lift, after, until, together, "
+            "source, note); did you mean 'lift'?",
+        ),
+        (
+            "objections.tur-alfa.lift=0:1:3",
+            "--vary 'objections.tur-alfa.lift=0:1:3': no entry 'objections.tur-alfa' (entries are "
+            "named by id or 0-based position); did you mean 'tur-alpha'?",
+        ),
+        (
+            "objections.tur-alpha.lift=0:1.5:4",
+            "--vary 'objections.tur-alpha.lift=0:1.5:4': the value 1.5 is outside the allowed "
+            "values (expected a probability in [0, 1], got 1.5)",
+        ),
+        (
+            "objections.tur-alpha.after=1:2.5:3",
+            "--vary 'objections.tur-alpha.after=1:2.5:3': 'objections.tur-alpha.after' takes whole "
+            "numbers; give whole START and STOP",
+        ),
+        (
+            "title=0:1:3",
+            "--vary 'title=0:1:3': 'title' is not a numeric field; --vary takes probabilities, "
+            "weights, supports and round numbers",
+        ),
+        (
+            "objections.tur-alpha.lift=0:1:0.1",
+            "--vary 'objections.tur-alpha.lift=0:1:0.1': STEPS is the number of values, a whole "
+            "number >= 2 (e.g. objections.tur-rutte.lift=0:1:11 gives 0, 0.1, ..., 1)",
+        ),
+        (
+            "objections.tur-alpha.lift",
+            "--vary 'objections.tur-alpha.lift': expected PATH=START:STOP:STEPS, "
+            "e.g. objections.tur-rutte.lift=0:1:11",
+        ),
+    ],
+)
 def test_bad_ranges_are_refused_before_any_run(no_runs, vary, message):
     with pytest.raises(UsageError) as error:
         nato_sim.sweep(MINIMAL, [vary], trials=100, rng=1)
@@ -110,12 +130,21 @@ def test_bad_ranges_are_refused_before_any_run(no_runs, vary, message):
 
 def test_too_large_a_sweep_says_how_many_runs(no_runs):
     with pytest.raises(UsageError) as error:
-        nato_sim.sweep(MINIMAL, ["objections.tur-alpha.lift=0:1:21",
-                                 "members.USA.weight=1:5:20"], trials=1000, rng=1)
+        nato_sim.sweep(
+            MINIMAL,
+            ["objections.tur-alpha.lift=0:1:21", "members.USA.weight=1:5:20"],
+            trials=1000,
+            rng=1,
+        )
     assert "421 runs (420 grid points and the baseline) of 1,000 trials" in str(error.value)
     with pytest.raises(UsageError, match="11 runs .* = 11,000 trials"):
-        nato_sim.sweep(MINIMAL, ["objections.tur-alpha.lift=0:1:10"], trials=1000, rng=1,
-                       max_total_trials=10_000)
+        nato_sim.sweep(
+            MINIMAL,
+            ["objections.tur-alpha.lift=0:1:10"],
+            trials=1000,
+            rng=1,
+            max_total_trials=10_000,
+        )
     with pytest.raises(UsageError, match="one or two parameters, got 3"):
         nato_sim.sweep(MINIMAL, ["decision.rounds=2:4:3"] * 3, trials=10, rng=1)
 
@@ -125,8 +154,18 @@ def test_parse_vary_accepts_negative_and_decimal_bounds():
 
 
 def test_cli_one_parameter_table(tmp_path):
-    result = invoke(ONE, "--vary", "objections.tur-alpha.lift=0:1:3", *sum(
-        (["--set", s] for s in SOFT_ONLY), []), "-n", "500", "-s", "1", "-w", "1")
+    result = invoke(
+        ONE,
+        "--vary",
+        "objections.tur-alpha.lift=0:1:3",
+        *sum((["--set", s] for s in SOFT_ONLY), []),
+        "-n",
+        "500",
+        "-s",
+        "1",
+        "-w",
+        "1",
+    )
     assert result.exit_code == 0, result.output
     rows = [line for line in result.stdout.splitlines() if line.startswith("│")]
     assert [row.split("│")[1].strip() for row in rows] == ["0", "0.5", "1"]
@@ -135,12 +174,23 @@ def test_cli_one_parameter_table(tmp_path):
 
 
 def test_cli_two_parameter_grid_and_formats(tmp_path):
-    args = ["--vary", "objections.tur-alpha.lift=0:1:3", "--vary", "decision.rounds=2:4:3",
-            "-n", "300", "-s", "2", "-w", "1", "--outcome", "alpha"]
+    args = [
+        "--vary",
+        "objections.tur-alpha.lift=0:1:3",
+        "--vary",
+        "decision.rounds=2:4:3",
+        "-n",
+        "300",
+        "-s",
+        "2",
+        "-w",
+        "1",
+        "--outcome",
+        "alpha",
+    ]
     grid = invoke(MINIMAL, *args)
     assert grid.exit_code == 0, grid.output
-    assert "P(Alpha) in %: rows objections.tur-alpha.lift, columns decision.rounds" in (
-        grid.stdout)
+    assert "P(Alpha) in %: rows objections.tur-alpha.lift, columns decision.rounds" in (grid.stdout)
     as_json = invoke(MINIMAL, *args, "-f", "json")
     data = json.loads(as_json.stdout)
     assert data["axes"][1] == {"path": "decision.rounds", "values": [2, 3, 4], "integer": True}

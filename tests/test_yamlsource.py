@@ -77,10 +77,21 @@ def test_valid_scenario_parses_with_positions() -> None:
 def test_scalars_use_safe_loader_types_and_keys_stay_text() -> None:
     doc = parse_yaml(
         "d: 2024-06-26\nt: 2024-06-26 10:00:00\nn: ~\ni: 0x10\nf: 1.5\nb: on\ns: '1'\n"
-        "e: =\nNO: 1\n1: x\ninf: .inf\n", "ok.yaml")
+        "e: =\nNO: 1\n1: x\ninf: .inf\n",
+        "ok.yaml",
+    )
     assert doc.data == {
-        "d": dt.date(2024, 6, 26), "t": dt.datetime(2024, 6, 26, 10), "n": None, "i": 16,
-        "f": 1.5, "b": True, "s": "1", "e": "=", "NO": 1, "1": "x", "inf": float("inf"),
+        "d": dt.date(2024, 6, 26),
+        "t": dt.datetime(2024, 6, 26, 10),
+        "n": None,
+        "i": 16,
+        "f": 1.5,
+        "b": True,
+        "s": "1",
+        "e": "=",
+        "NO": 1,
+        "1": "x",
+        "inf": float("inf"),
     }
     assert doc.booleans == {("b",): "on"}
 
@@ -114,9 +125,14 @@ def test_empty_file(text: bytes | str) -> None:
     assert parse_problems(text) == ["bad.yaml: the file is empty"]
 
 
-@pytest.mark.parametrize(("text", "got"), [
-    ("- a\n- b\n", "a list"), ("hello\n", "str 'hello'"), ("42\n", "int 42"),
-])
+@pytest.mark.parametrize(
+    ("text", "got"),
+    [
+        ("- a\n- b\n", "a list"),
+        ("hello\n", "str 'hello'"),
+        ("42\n", "int 42"),
+    ],
+)
 def test_top_level_must_be_a_mapping(text: str, got: str) -> None:
     assert parse_problems(text) == [f"bad.yaml:1:1: expected a mapping at the top level, got {got}"]
 
@@ -146,9 +162,7 @@ def test_alias_refused_even_if_undefined() -> None:
 
 
 def test_merge_key_refused() -> None:
-    assert parse_problems("a: 1\n<<: {b: 2}\n") == [
-        "bad.yaml:2:1: merge keys (<<) are not allowed"
-    ]
+    assert parse_problems("a: 1\n<<: {b: 2}\n") == ["bad.yaml:2:1: merge keys (<<) are not allowed"]
 
 
 def test_billion_laughs_is_rejected_quickly() -> None:
@@ -292,7 +306,8 @@ def test_nan_is_parsed_and_rejected_by_the_schema() -> None:
 
 def test_pattern_messages_and_key_errors() -> None:
     text = edited("members: [NOR]", "members: [NOR, no2]").replace(
-        "candidates: rutte", "candidates: Rutte")
+        "candidates: rutte", "candidates: Rutte"
+    )
     text += "support:\n  candidates:\n    Rutte: {members: {NOR: 0.5}}\n"
     assert validation_problems(text) == [
         "bad.yaml:14:17: objections[0].candidates: "
@@ -306,7 +321,8 @@ def test_pattern_messages_and_key_errors() -> None:
 
 def test_list_length_and_validator_messages() -> None:
     text = edited("  rounds: 10", "  deadline: 2025-01-01").replace(
-        "lift: 0.2", "lift: {uniform: [0.1]}")
+        "lift: 0.2", "lift: {uniform: [0.1]}"
+    )
     assert validation_problems(text) == [
         "bad.yaml:11:3: decision: a 'deadline' needs a 'calendar' (start, round_days)",
         "bad.yaml:15:21: objections[0].lift.uniform: expected at least 2 items, got 1",
@@ -337,16 +353,34 @@ def test_random_bytes_never_crash(data: bytes) -> None:
     check_never_crashes(data)
 
 
-_PIECES = list(":-[]{},&*!#|>'\"?%@`~<=.\n\t ") + ["NO", "0x1F", "2024-13-01", "<<", "!!int",
-                                                    "\x00", "\ufeff", "é", "\x85", "  "]
+_PIECES = list(":-[]{},&*!#|>'\"?%@`~<=.\n\t ") + [
+    "NO",
+    "0x1F",
+    "2024-13-01",
+    "<<",
+    "!!int",
+    "\x00",
+    "\ufeff",
+    "é",
+    "\x85",
+    "  ",
+]
 
 
 @settings(max_examples=200, derandomize=True, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, len(SCENARIO)), st.integers(0, 3),
-                          st.lists(st.sampled_from(_PIECES), max_size=3)), max_size=4))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, len(SCENARIO)),
+            st.integers(0, 3),
+            st.lists(st.sampled_from(_PIECES), max_size=3),
+        ),
+        max_size=4,
+    )
+)
 def test_mutated_scenarios_never_crash(edits: list[tuple[int, int, list[str]]]) -> None:
     text = SCENARIO
     for at, cut, pieces in edits:
-        text = text[:at] + "".join(pieces) + text[at + cut:]
+        text = text[:at] + "".join(pieces) + text[at + cut :]
     check_never_crashes(text)
     check_never_crashes(text.encode("utf-8", "surrogatepass"))

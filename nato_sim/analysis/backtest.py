@@ -42,8 +42,7 @@ def brier(probabilities: Mapping[str, float], actual: str) -> float:
         UsageError: `actual` is not one of the forecast's outcomes.
     """
     _check_outcome(probabilities, actual)
-    return float(sum((p - (1.0 if k == actual else 0.0)) ** 2
-                     for k, p in probabilities.items()))
+    return float(sum((p - (1.0 if k == actual else 0.0)) ** 2 for k, p in probabilities.items()))
 
 
 def log_loss(p_actual: float, eps: float = EPS) -> float:
@@ -80,15 +79,18 @@ def score(probabilities: Mapping[str, float], actual: str) -> Score:
 def _check_outcome(probabilities: Mapping[str, float], actual: str) -> None:
     """Raise UsageError when the actual outcome is not among the forecast's."""
     if actual not in probabilities:
-        raise UsageError(f"no outcome {actual!r} in the forecast; outcomes: "
-                         f"{', '.join(probabilities)}")
+        raise UsageError(
+            f"no outcome {actual!r} in the forecast; outcomes: {', '.join(probabilities)}"
+        )
 
 
 def uniform_forecast(compiled: Compiled) -> dict[str, float]:
     """1/C to each candidate, 0 to `extension` and `no-decision`."""
     share = 1.0 / len(compiled.candidate_ids)
-    return {label: (share if label in compiled.candidate_ids else 0.0)
-            for label in compiled.outcome_labels}
+    return {
+        label: (share if label in compiled.candidate_ids else 0.0)
+        for label in compiled.outcome_labels
+    }
 
 
 def expected_backing(compiled: Compiled) -> np.ndarray:
@@ -175,14 +177,30 @@ def load_cases(paths: Sequence[str | Path] | None = None) -> list[Case]:
             problems.extend(error.problems)
             continue
         if scenario.outcome is None:
-            problems.append(Problem(label, "has no 'outcome' block; a backtest case needs "
-                                           "outcome: {winner: ..., date: YYYY-MM-DD}"))
+            problems.append(
+                Problem(
+                    label,
+                    "has no 'outcome' block; a backtest case needs "
+                    "outcome: {winner: ..., date: YYYY-MM-DD}",
+                )
+            )
         elif scenario.as_of is None:
-            problems.append(Problem(label, "has no 'as_of' date; a backtest case is written "
-                                           "as of a date before the decision"))
+            problems.append(
+                Problem(
+                    label,
+                    "has no 'as_of' date; a backtest case is written "
+                    "as of a date before the decision",
+                )
+            )
         elif scenario.as_of >= scenario.outcome.date:
-            problems.append(Problem(label, f"as_of {scenario.as_of} is not before the outcome "
-                                           f"date {scenario.outcome.date}", path=("as_of",)))
+            problems.append(
+                Problem(
+                    label,
+                    f"as_of {scenario.as_of} is not before the outcome "
+                    f"date {scenario.outcome.date}",
+                    path=("as_of",),
+                )
+            )
         else:
             cases.append(Case(label, scenario))
     if problems:
@@ -212,18 +230,20 @@ class CaseResult:
             "file": self.file,
             "title": self.title,
             "as_of": self.as_of.isoformat(),
-            "actual": {"outcome": self.outcome, "date": self.date.isoformat(),
-                       "round": self.round},
-            "model": {**asdict(self.model),
-                      "p_decided_by_actual_round": self.p_decided_by_actual_round,
-                      "probabilities": self.probabilities},
+            "actual": {"outcome": self.outcome, "date": self.date.isoformat(), "round": self.round},
+            "model": {
+                **asdict(self.model),
+                "p_decided_by_actual_round": self.p_decided_by_actual_round,
+                "probabilities": self.probabilities,
+            },
             "baselines": {name: asdict(s) for name, s in self.baselines.items()},
             "scenario_hash": self.scenario_hash,
         }
 
 
-def run_case(case: Case, trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED, *,
-             workers: int | None = 1) -> CaseResult:
+def run_case(
+    case: Case, trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED, *, workers: int | None = 1
+) -> CaseResult:
     """Simulate one case with `seed` and score the model and the baselines.
 
     The run is the same as `nato-sim run FILE --seed SEED --trials TRIALS`.
@@ -241,17 +261,26 @@ def run_case(case: Case, trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED,
         rounds = results.rounds
         by_round = float(rounds[min(round_, len(rounds)) - 1].probability_by) if round_ else 0.0
     return CaseResult(
-        file=case.file, title=scenario.title, as_of=scenario.as_of, outcome=outcome.winner,
-        date=outcome.date, round=round_ if appointed else None, probabilities=forecast,
-        model=score(forecast, outcome.winner), p_decided_by_actual_round=by_round,
-        baselines=_baselines(compiled, outcome.winner), scenario_hash=scenario_hash(scenario),
+        file=case.file,
+        title=scenario.title,
+        as_of=scenario.as_of,
+        outcome=outcome.winner,
+        date=outcome.date,
+        round=round_ if appointed else None,
+        probabilities=forecast,
+        model=score(forecast, outcome.winner),
+        p_decided_by_actual_round=by_round,
+        baselines=_baselines(compiled, outcome.winner),
+        scenario_hash=scenario_hash(scenario),
     )
 
 
 def _baselines(compiled: Compiled, actual: str) -> dict[str, Score]:
     """Both baselines' scores on one case."""
-    return {"uniform": score(uniform_forecast(compiled), actual),
-            "best_backed": score(best_backed_forecast(compiled), actual)}
+    return {
+        "uniform": score(uniform_forecast(compiled), actual),
+        "best_backed": score(best_backed_forecast(compiled), actual),
+    }
 
 
 @dataclass(frozen=True)
@@ -266,9 +295,11 @@ class Backtest:
 
         def mean(scores: list[Score]) -> dict[str, float]:
             n = len(scores)
-            return {"brier": sum(s.brier for s in scores) / n,
-                    "log_loss": sum(s.log_loss for s in scores) / n,
-                    "mean_p_actual": sum(s.p_actual for s in scores) / n}
+            return {
+                "brier": sum(s.brier for s in scores) / n,
+                "log_loss": sum(s.log_loss for s in scores) / n,
+                "mean_p_actual": sum(s.p_actual for s in scores) / n,
+            }
 
         summary = {"model": mean([c.model for c in self.cases])}
         for name in BASELINES:
@@ -286,8 +317,13 @@ class Backtest:
         }
 
 
-def run_backtest(paths: Sequence[str | Path] | None = None, *, trials: int = DEFAULT_TRIALS,
-                 seed: int = DEFAULT_SEED, workers: int | None = 1) -> Backtest:
+def run_backtest(
+    paths: Sequence[str | Path] | None = None,
+    *,
+    trials: int = DEFAULT_TRIALS,
+    seed: int = DEFAULT_SEED,
+    workers: int | None = 1,
+) -> Backtest:
     """Run and score every case; every case uses the same seed and number of trials.
 
     Args:

@@ -92,13 +92,22 @@ def as_scenario(source: Scenario | str | Path, overrides: Sequence[str] = ()) ->
 
 def check_trials(trials: int) -> None:
     """Raise UsageError unless the trial count is one the runner accepts."""
-    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or not (
-            1 <= trials <= MAX_TRIALS):
+    if (
+        isinstance(trials, bool)
+        or not isinstance(trials, (int, np.integer))
+        or not (1 <= trials <= MAX_TRIALS)
+    ):
         raise UsageError(f"trials must be between 1 and {MAX_TRIALS}, got {trials!r}")
 
 
-def run_arm(scenario: Scenario, trials: int, root: np.random.SeedSequence, *,
-            block_size: int, workers: int | None) -> Arm:
+def run_arm(
+    scenario: Scenario,
+    trials: int,
+    root: np.random.SeedSequence,
+    *,
+    block_size: int,
+    workers: int | None,
+) -> Arm:
     """Run a scenario and keep each block's counts for paired intervals."""
     compiled = compile_scenario(scenario)
     blocks: list[Counts] = []
@@ -111,8 +120,16 @@ def run_arm(scenario: Scenario, trials: int, root: np.random.SeedSequence, *,
     total = blocks[0]
     for counts in blocks[1:]:
         total = total + counts
-    results = build_results(scenario, compiled, total, root, block_size=block_size,
-                            stopped_by="trials", precision=None, bit_generator=BIT_GENERATOR)
+    results = build_results(
+        scenario,
+        compiled,
+        total,
+        root,
+        block_size=block_size,
+        stopped_by="trials",
+        precision=None,
+        bit_generator=BIT_GENERATOR,
+    )
     return Arm(results, tuple(blocks))
 
 
@@ -140,18 +157,26 @@ def _block_sums(arm: Arm) -> dict[tuple[str, str], tuple[str, np.ndarray]]:
 def t_quantile(df: int) -> float:
     """The two-sided 95% Student t quantile (Cornish-Fisher; within 2e-5 for df >= 9)."""
     z, v = Z95, float(df)
-    return (z + (z**3 + z) / (4 * v) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2)
-            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3)
-            + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * v**4))
+    return (
+        z
+        + (z**3 + z) / (4 * v)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3)
+        + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * v**4)
+    )
 
 
 def method_text(n_blocks: int, block_size: int) -> str:
     """How the intervals of differences are computed for this many blocks."""
     if n_blocks >= MIN_PAIRED_BLOCKS:
-        return (f"paired batch means over {n_blocks} blocks of {block_size:,} trials "
-                f"(t quantile, {n_blocks - 1} df)")
-    return (f"only {n_blocks} blocks, too few to pair: intervals treat the sides as "
-            "independent (Newcombe), which is conservative")
+        return (
+            f"paired batch means over {n_blocks} blocks of {block_size:,} trials "
+            f"(t quantile, {n_blocks - 1} df)"
+        )
+    return (
+        f"only {n_blocks} blocks, too few to pair: intervals treat the sides as "
+        "independent (Newcombe), which is conservative"
+    )
 
 
 def paired_rows(base: Arm, variant: Arm) -> tuple[list[DiffRow], str]:
@@ -163,12 +188,14 @@ def paired_rows(base: Arm, variant: Arm) -> tuple[list[DiffRow], str]:
     """
     sizes = np.array([b.trials for b in base.blocks], dtype=float)
     if len(base.blocks) != len(variant.blocks) or np.any(
-            sizes != [b.trials for b in variant.blocks]):
+        sizes != [b.trials for b in variant.blocks]
+    ):
         raise UsageError("paired runs need the same trials and block size on both sides")
     total = sizes.sum()
     n_blocks = len(sizes)
-    identical = (base.results.provenance["scenario_hash"]
-                 == variant.results.provenance["scenario_hash"])
+    identical = (
+        base.results.provenance["scenario_hash"] == variant.results.provenance["scenario_hash"]
+    )
     paired = n_blocks >= MIN_PAIRED_BLOCKS
     if identical:
         method = "identical scenarios and seed: the differences are exactly 0"
@@ -196,8 +223,18 @@ def paired_rows(base: Arm, variant: Arm) -> tuple[list[DiffRow], str]:
             low, high = _newcombe(int(b.sum()), int(v.sum()), int(total))
         if key[0] != "timing":
             low, high = max(-1.0, low), min(1.0, high)
-        rows.append(DiffRow(key[0], key[1], name or v_name, float(b_mean), float(v_mean),
-                            float(diff), float(low), float(high)))
+        rows.append(
+            DiffRow(
+                key[0],
+                key[1],
+                name or v_name,
+                float(b_mean),
+                float(v_mean),
+                float(diff),
+                float(low),
+                float(high),
+            )
+        )
     order = {"outcome": 0, "milestone": 1, "timing": 2}
     rows.sort(key=lambda row: order[row.section])
     return rows, method
@@ -209,8 +246,10 @@ def _newcombe(k_base: int, k_variant: int, n: int) -> tuple[float, float]:
     l1, u1 = wilson(k_base, n)
     l2, u2 = wilson(k_variant, n)
     d = p2 - p1
-    return (d - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2),
-            d + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2))
+    return (
+        d - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2),
+        d + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2),
+    )
 
 
 def _unpaired_mean(base: Arm, variant: Arm, diff: float) -> tuple[float, float]:
@@ -231,8 +270,20 @@ def _unpaired_mean(base: Arm, variant: Arm, diff: float) -> tuple[float, float]:
 def pair_provenance(base: Results, variant: Results, method: str) -> dict[str, Any]:
     """Provenance of a paired run: shared seed and versions, then each side's scenario."""
     prov = base.provenance
-    shared = {k: prov[k] for k in ("package", "version", "numpy", "python", "bit_generator",
-                                   "seed", "spawn_key", "trials", "block_size")}
+    shared = {
+        k: prov[k]
+        for k in (
+            "package",
+            "version",
+            "numpy",
+            "python",
+            "bit_generator",
+            "seed",
+            "spawn_key",
+            "trials",
+            "block_size",
+        )
+    }
     shared["blocks"] = -(-prov["trials"] // prov["block_size"])
     shared["method"] = method
     for side, res in (("baseline", base), ("variant", variant)):
@@ -259,14 +310,18 @@ class Comparison:
         for row in self.rows:
             if row.key == key and row.section == section:
                 return row
-        raise KeyError(f"no {section} {key!r}; have: "
-                       f"{', '.join(r.key for r in self.rows if r.section == section)}")
+        raise KeyError(
+            f"no {section} {key!r}; have: "
+            f"{', '.join(r.key for r in self.rows if r.section == section)}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary with `schema_version` and provenance."""
-        return {"schema_version": SCHEMA_VERSION, "provenance": self.provenance,
-                "rows": [{**asdict(r), "distinguishable": r.distinguishable}
-                         for r in self.rows]}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "provenance": self.provenance,
+            "rows": [{**asdict(r), "distinguishable": r.distinguishable} for r in self.rows],
+        }
 
     def records(self) -> list[dict[str, Any]]:
         """Tidy rows: one per outcome, milestone and timing figure, with provenance."""
@@ -293,9 +348,16 @@ class Comparison:
         return comparison_figure(self)
 
 
-def compare(scenario: Scenario | str | Path, overrides: Sequence[str] = (), *,
-            against: Scenario | str | Path | None = None, trials: int = 100_000, rng=None,
-            workers: int | None = 1, block_size: int | None = None) -> Comparison:
+def compare(
+    scenario: Scenario | str | Path,
+    overrides: Sequence[str] = (),
+    *,
+    against: Scenario | str | Path | None = None,
+    trials: int = 100_000,
+    rng=None,
+    workers: int | None = 1,
+    block_size: int | None = None,
+) -> Comparison:
     """Run a scenario and a variant with the same seed and compare them.
 
     Args:

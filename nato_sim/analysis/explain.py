@@ -90,15 +90,29 @@ class Explanation:
         def diff(row: DiffRow) -> dict[str, Any]:
             return {**asdict(row), "distinguishable": row.distinguishable}
 
-        rules = [{"rule": r.rule, "members": list(r.members), "candidates": list(r.candidates),
-                  "impact": r.impact, "sole_blocker": r.sole_blocker,
-                  "candidate": r.candidate, "candidate_change": diff(r.candidate_change),
-                  "winner_change": diff(r.winner_change), "round_change": diff(r.round_change),
-                  "variant_hash": r.variant_hash, "changes": [diff(c) for c in r.changes]}
-                 for r in self.rules]
-        return {"schema_version": SCHEMA_VERSION, "provenance": self.provenance,
-                "winner": self.winner, "rules": rules,
-                "pivotal": [asdict(p) for p in self.pivotal]}
+        rules = [
+            {
+                "rule": r.rule,
+                "members": list(r.members),
+                "candidates": list(r.candidates),
+                "impact": r.impact,
+                "sole_blocker": r.sole_blocker,
+                "candidate": r.candidate,
+                "candidate_change": diff(r.candidate_change),
+                "winner_change": diff(r.winner_change),
+                "round_change": diff(r.round_change),
+                "variant_hash": r.variant_hash,
+                "changes": [diff(c) for c in r.changes],
+            }
+            for r in self.rules
+        ]
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "provenance": self.provenance,
+            "winner": self.winner,
+            "rules": rules,
+            "pivotal": [asdict(p) for p in self.pivotal],
+        }
 
     def records(self) -> list[dict[str, Any]]:
         """Tidy rows: one per rule, with provenance."""
@@ -107,18 +121,29 @@ class Explanation:
         prov = stamp(self.baseline.provenance)
         rows = []
         for r in self.rules:
-            row: dict[str, Any] = {"rule": r.rule, "members": " ".join(r.members),
-                                   "candidates": " ".join(r.candidates),
-                                   "impact": r.impact, "sole_blocker": r.sole_blocker,
-                                   "candidate": r.candidate}
-            for name, change in (("candidate", r.candidate_change),
-                                 ("winner", r.winner_change), ("round", r.round_change)):
-                row.update({f"{name}_baseline": change.baseline,
-                            f"{name}_without": change.variant,
-                            f"{name}_change": change.difference, f"{name}_low": change.low,
-                            f"{name}_high": change.high})
-            rows.append({**row, "winner": self.winner, "variant_hash": r.variant_hash,
-                         **prov})
+            row: dict[str, Any] = {
+                "rule": r.rule,
+                "members": " ".join(r.members),
+                "candidates": " ".join(r.candidates),
+                "impact": r.impact,
+                "sole_blocker": r.sole_blocker,
+                "candidate": r.candidate,
+            }
+            for name, change in (
+                ("candidate", r.candidate_change),
+                ("winner", r.winner_change),
+                ("round", r.round_change),
+            ):
+                row.update(
+                    {
+                        f"{name}_baseline": change.baseline,
+                        f"{name}_without": change.variant,
+                        f"{name}_change": change.difference,
+                        f"{name}_low": change.low,
+                        f"{name}_high": change.high,
+                    }
+                )
+            rows.append({**row, "winner": self.winner, "variant_hash": r.variant_hash, **prov})
         return rows
 
     def to_pandas(self):
@@ -144,9 +169,15 @@ def without_rule(scenario: Scenario, index: int) -> Scenario:
     return with_overrides(scenario, [f"objections.{index}.chance=0"])
 
 
-def explain(scenario: Scenario | str | Path, overrides: Sequence[str] = (), *,
-            trials: int = 50_000, rng=None, workers: int | None = 1,
-            block_size: int | None = None) -> Explanation:
+def explain(
+    scenario: Scenario | str | Path,
+    overrides: Sequence[str] = (),
+    *,
+    trials: int = 50_000,
+    rng=None,
+    workers: int | None = 1,
+    block_size: int | None = None,
+) -> Explanation:
     """Measure each objection rule's impact by running the scenario without it.
 
     Args:
@@ -176,27 +207,56 @@ def explain(scenario: Scenario | str | Path, overrides: Sequence[str] = (), *,
         variant = without_rule(base, k)
         arm = run_arm(variant, trials, root, block_size=size, workers=workers)
         rows, _ = paired_rows(base_arm, arm)
-        impacts.append(_impact(rule_label(k, rule.id), k, rows, winner, results,
-                               arm.results.provenance["scenario_hash"]))
+        impacts.append(
+            _impact(
+                rule_label(k, rule.id),
+                k,
+                rows,
+                winner,
+                results,
+                arm.results.provenance["scenario_hash"],
+            )
+        )
     impacts.sort(key=lambda r: (-r.impact, -abs(r.winner_change.difference)))
-    provenance = {k: results.provenance[k] for k in (
-        "package", "version", "numpy", "python", "bit_generator", "seed", "spawn_key",
-        "trials", "block_size", "scenario", "scenario_hash", "overrides")}
+    provenance = {
+        k: results.provenance[k]
+        for k in (
+            "package",
+            "version",
+            "numpy",
+            "python",
+            "bit_generator",
+            "seed",
+            "spawn_key",
+            "trials",
+            "block_size",
+            "scenario",
+            "scenario_hash",
+            "overrides",
+        )
+    }
     provenance["method"] = method_text(-(-trials // size), size)
-    provenance["baseline"] = {k: results.provenance[k]
-                              for k in ("scenario", "scenario_hash", "overrides")}
+    provenance["baseline"] = {
+        k: results.provenance[k] for k in ("scenario", "scenario_hash", "overrides")
+    }
     return Explanation(impacts, pivotal_members(results), winner, results, provenance)
 
 
-def _impact(label: str, k: int, rows: list[DiffRow], winner: str,
-            results: Results, variant_hash: str) -> RuleImpact:
+def _impact(
+    label: str, k: int, rows: list[DiffRow], winner: str, results: Results, variant_hash: str
+) -> RuleImpact:
     """Summarise one rule's paired comparison."""
     compiled = results.compiled
-    pairs = sorted({p for u, rule in enumerate(compiled.unit_rule) if rule == k
-                    for p in compiled.unit_pairs[u]})
+    pairs = sorted(
+        {
+            p
+            for u, rule in enumerate(compiled.unit_rule)
+            if rule == k
+            for p in compiled.unit_pairs[u]
+        }
+    )
     members = tuple(dict.fromkeys(compiled.member_ids[compiled.pair_member[p]] for p in pairs))
-    cands = tuple(dict.fromkeys(compiled.candidate_ids[compiled.pair_candidate[p]]
-                                for p in pairs))
+    cands = tuple(dict.fromkeys(compiled.candidate_ids[compiled.pair_candidate[p]] for p in pairs))
     outcome_rows = {r.key: r for r in rows if r.section == "outcome"}
     touched = [outcome_rows[c] for c in cands if c in outcome_rows]
     candidate_row = max(touched, key=lambda r: abs(r.difference)) if touched else None
@@ -205,12 +265,18 @@ def _impact(label: str, k: int, rows: list[DiffRow], winner: str,
         candidate_row = DiffRow("outcome", "", "", 0.0, 0.0, 0.0, 0.0, 0.0)
     sole = float(results.counts.pivotal[pairs].sum() / results.trials) if pairs else 0.0
     return RuleImpact(
-        rule=label, members=members, candidates=cands,
+        rule=label,
+        members=members,
+        candidates=cands,
         candidate=candidate_row.key,
         impact=0.5 * sum(abs(r.difference) for r in outcome_rows.values()),
-        sole_blocker=sole, candidate_change=candidate_row,
-        winner_change=outcome_rows[winner], round_change=timing, changes=tuple(rows),
-        variant_hash=variant_hash)
+        sole_blocker=sole,
+        candidate_change=candidate_row,
+        winner_change=outcome_rows[winner],
+        round_change=timing,
+        changes=tuple(rows),
+        variant_hash=variant_hash,
+    )
 
 
 def pivotal_members(results: Results) -> list[PivotalRow]:
@@ -223,9 +289,14 @@ def pivotal_members(results: Results) -> list[PivotalRow]:
     for u, (m, c) in enumerate(pairs):
         if counts.blocked[u] == 0:
             continue
-        rows.append(PivotalRow(compiled.member_ids[m], compiled.candidate_ids[c],
-                               float(counts.blocked[u] / losses[c]),
-                               float(counts.pivotal[u] / losses[c]),
-                               float(counts.pivotal[u] / results.trials)))
+        rows.append(
+            PivotalRow(
+                compiled.member_ids[m],
+                compiled.candidate_ids[c],
+                float(counts.blocked[u] / losses[c]),
+                float(counts.pivotal[u] / losses[c]),
+                float(counts.pivotal[u] / results.trials),
+            )
+        )
     rows.sort(key=lambda r: (-r.sole_blocker_trials, -r.still_objecting, r.member))
     return rows

@@ -80,8 +80,16 @@ class Sweep:
     def grid(self, outcome: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """P(outcome) and its 95% interval bounds at every point, shaped like the grid."""
         check_outcome(outcome, self.outcomes)
-        table = np.array([[(o.probability, o.low, o.high) for o in p.results.outcomes
-                           if o.outcome == outcome][0] for p in self.points])
+        table = np.array(
+            [
+                [
+                    (o.probability, o.low, o.high)
+                    for o in p.results.outcomes
+                    if o.outcome == outcome
+                ][0]
+                for p in self.points
+            ]
+        )
         return tuple(table[:, i].reshape(self.shape) for i in range(3))  # type: ignore
 
     def records(self) -> list[dict[str, Any]]:
@@ -93,23 +101,45 @@ class Sweep:
             coords = {a.path: v for a, v in zip(self.axes, point.values, strict=True)}
             prov = stamp(point.results.provenance)
             for o in point.results.outcomes:
-                rows.append({**coords, "outcome": o.outcome, "name": o.name,
-                             "probability": o.probability, "low": o.low, "high": o.high,
-                             "count": o.count, "mean_round": point.results.mean_round, **prov})
+                rows.append(
+                    {
+                        **coords,
+                        "outcome": o.outcome,
+                        "name": o.name,
+                        "probability": o.probability,
+                        "low": o.low,
+                        "high": o.high,
+                        "count": o.count,
+                        "mean_round": point.results.mean_round,
+                        **prov,
+                    }
+                )
         return rows
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary with `schema_version` and provenance."""
         base = self.baseline.to_dict()
-        return {"schema_version": SCHEMA_VERSION, "provenance": self.provenance,
-                "axes": [{"path": a.path, "values": list(a.values), "integer": a.integer}
-                         for a in self.axes],
-                "baseline": {"scenario_hash": self.baseline.provenance["scenario_hash"],
-                             "outcomes": base["outcomes"]},
-                "points": [{"values": list(p.values), "overrides": list(p.overrides),
-                            "scenario_hash": p.results.provenance["scenario_hash"],
-                            "outcomes": p.results.to_dict()["outcomes"],
-                            "mean_round": p.results.mean_round} for p in self.points]}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "provenance": self.provenance,
+            "axes": [
+                {"path": a.path, "values": list(a.values), "integer": a.integer} for a in self.axes
+            ],
+            "baseline": {
+                "scenario_hash": self.baseline.provenance["scenario_hash"],
+                "outcomes": base["outcomes"],
+            },
+            "points": [
+                {
+                    "values": list(p.values),
+                    "overrides": list(p.overrides),
+                    "scenario_hash": p.results.provenance["scenario_hash"],
+                    "outcomes": p.results.to_dict()["outcomes"],
+                    "mean_round": p.results.mean_round,
+                }
+                for p in self.points
+            ],
+        }
 
     def to_pandas(self):
         """The records as a pandas DataFrame (needs the 'pandas' extra)."""
@@ -160,8 +190,10 @@ def parse_vary(text: str) -> tuple[str, float, float, int]:
     except ValueError:
         steps = 0
     if steps < 2:
-        raise UsageError(f"--vary {text!r}: STEPS is the number of values, a whole number "
-                         f">= 2 ({example} gives 0, 0.1, ..., 1)")
+        raise UsageError(
+            f"--vary {text!r}: STEPS is the number of values, a whole number "
+            f">= 2 ({example} gives 0, 0.1, ..., 1)"
+        )
     if not (np.isfinite(start) and np.isfinite(stop)):
         raise UsageError(f"--vary {text!r}: START and STOP must be finite numbers")
     return path.strip(), start, stop, steps
@@ -170,9 +202,11 @@ def parse_vary(text: str) -> tuple[str, float, float, int]:
 def _numeric_kind(path: tuple[str, ...]) -> type | None:
     """int or float for a numeric field (an uncertain value counts as its number), else None."""
     annotation = field_annotation(path)
-    options = (typing.get_args(annotation)
-               if typing.get_origin(annotation) in (typing.Union, types.UnionType)
-               else (annotation,))
+    options = (
+        typing.get_args(annotation)
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        else (annotation,)
+    )
     numbers = [a for a in options if a in (int, float)]
     return numbers[0] if numbers else None
 
@@ -189,23 +223,29 @@ def make_axis(scenario: Scenario, text: str) -> Axis:
         raise UsageError(f"--vary {text!r}: {reason}") from None
     kind = _numeric_kind(keys)
     if kind not in (int, float):
-        raise UsageError(f"--vary {text!r}: {path!r} is not a numeric field; --vary takes "
-                         "probabilities, weights, supports and round numbers")
+        raise UsageError(
+            f"--vary {text!r}: {path!r} is not a numeric field; --vary takes "
+            "probabilities, weights, supports and round numbers"
+        )
     values = np.linspace(start, stop, steps)
     if kind is int:
         if start != round(start) or stop != round(stop):
-            raise UsageError(f"--vary {text!r}: {path!r} takes whole numbers; "
-                             f"give whole START and STOP")
+            raise UsageError(
+                f"--vary {text!r}: {path!r} takes whole numbers; give whole START and STOP"
+            )
         ints = list(dict.fromkeys(int(round(v)) for v in values))
         return Axis(path, tuple(ints), integer=True)
     return Axis(path, tuple(float(round(v, 12)) for v in values))
 
 
-def _point_scenario(scenario: Scenario, axes: Sequence[Axis], values: tuple,
-                    vary: Sequence[str]) -> Scenario:
+def _point_scenario(
+    scenario: Scenario, axes: Sequence[Axis], values: tuple, vary: Sequence[str]
+) -> Scenario:
     """A grid point's scenario, validated; a value out of range names its --vary."""
-    overrides = [Override(f"{a.path}={v!r}", tuple(a.path.split(".")), v)
-                 for a, v in zip(axes, values, strict=True)]
+    overrides = [
+        Override(f"{a.path}={v!r}", tuple(a.path.split(".")), v)
+        for a, v in zip(axes, values, strict=True)
+    ]
     try:
         return with_overrides(scenario, overrides)
     except ScenarioError as error:
@@ -217,12 +257,15 @@ def _point_scenario(scenario: Scenario, axes: Sequence[Axis], values: tuple,
         raise UsageError(f"{where} ({reasons})") from None
 
 
-def _grid_scenarios(base: Scenario, axes: tuple[Axis, ...], grid: list[tuple],
-                    vary: Sequence[str]) -> list[Scenario]:
+def _grid_scenarios(
+    base: Scenario, axes: tuple[Axis, ...], grid: list[tuple], vary: Sequence[str]
+) -> list[Scenario]:
     """Every grid point's scenario; each axis is checked on its own first, so an error
     names the --vary whose range is at fault."""
-    singles = [[_point_scenario(base, [axis], (v,), [text]) for v in axis.values]
-               for axis, text in zip(axes, vary, strict=True)]
+    singles = [
+        [_point_scenario(base, [axis], (v,), [text]) for v in axis.values]
+        for axis, text in zip(axes, vary, strict=True)
+    ]
     if len(axes) == 1:
         return singles[0]
     return [_point_scenario(base, axes, values, vary) for values in grid]
@@ -232,9 +275,16 @@ def _run_point(scenario: Scenario, trials: int, root: np.random.SeedSequence) ->
     return simulate(scenario, trials, root, workers=1)
 
 
-def sweep(scenario: Scenario | str | Path, vary: Sequence[str], overrides: Sequence[str] = (),
-          *, trials: int = 20_000, rng=None, workers: int | None = 1,
-          max_total_trials: int = MAX_TOTAL_TRIALS) -> Sweep:
+def sweep(
+    scenario: Scenario | str | Path,
+    vary: Sequence[str],
+    overrides: Sequence[str] = (),
+    *,
+    trials: int = 20_000,
+    rng=None,
+    workers: int | None = 1,
+    max_total_trials: int = MAX_TOTAL_TRIALS,
+) -> Sweep:
     """Run a scenario over a grid of one or two parameters, every point with the same seed.
 
     Args:
@@ -271,24 +321,42 @@ def sweep(scenario: Scenario | str | Path, vary: Sequence[str], overrides: Seque
             f"this sweep would take {runs:,} runs ({len(grid):,} grid points and the "
             f"baseline) of {trials:,} trials = {runs * trials:,} trials; the limits are "
             f"{MAX_POINTS:,} points and {max_total_trials:,} trials. Use fewer STEPS or "
-            "fewer --trials")
+            "fewer --trials"
+        )
     scenarios = _grid_scenarios(base, axes, grid, vary)
     root = seed_sequence(rng)
     jobs = [base, *scenarios]
     results = _run_all(jobs, trials, root, workers)
-    points = [SweepPoint(values, s.overrides[len(base.overrides):], r)
-              for values, s, r in zip(grid, scenarios, results[1:], strict=True)]
+    points = [
+        SweepPoint(values, s.overrides[len(base.overrides) :], r)
+        for values, s, r in zip(grid, scenarios, results[1:], strict=True)
+    ]
     prov = results[0].provenance
-    provenance = {k: prov[k] for k in ("package", "version", "numpy", "python",
-                                       "bit_generator", "seed", "spawn_key", "trials",
-                                       "scenario", "scenario_hash", "overrides")}
-    provenance.update(block_size=BLOCK_SIZE, points=len(grid),
-                      axes={a.path: list(a.values) for a in axes})
+    provenance = {
+        k: prov[k]
+        for k in (
+            "package",
+            "version",
+            "numpy",
+            "python",
+            "bit_generator",
+            "seed",
+            "spawn_key",
+            "trials",
+            "scenario",
+            "scenario_hash",
+            "overrides",
+        )
+    }
+    provenance.update(
+        block_size=BLOCK_SIZE, points=len(grid), axes={a.path: list(a.values) for a in axes}
+    )
     return Sweep(axes, points, results[0], provenance)
 
 
-def _run_all(jobs: list[Scenario], trials: int, root: np.random.SeedSequence,
-             workers: int | None) -> list[Results]:
+def _run_all(
+    jobs: list[Scenario], trials: int, root: np.random.SeedSequence, workers: int | None
+) -> list[Results]:
     """Run every job with the same seed, in parallel when asked; order is kept."""
     from nato_sim.running.runner import default_workers
 

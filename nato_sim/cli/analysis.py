@@ -42,8 +42,9 @@ from nato_sim.scenario.loader import load
 ScenarioArgument = Annotated[str, typer.Argument(help="Scenario file or bundled name.")]
 PlotOption = Annotated[
     str | None,
-    typer.Option("--plot", help="Also draw a figure to FILE.png or FILE.svg (needs the "
-                                "'plot' extra)."),
+    typer.Option(
+        "--plot", help="Also draw a figure to FILE.png or FILE.svg (needs the 'plot' extra)."
+    ),
 ]
 
 
@@ -71,10 +72,18 @@ def _finish(result, view, format: Format, output: str | None, plot: str | None) 
 
 def _diff_cells(row: DiffRow) -> list[str]:
     if row.section == "timing":
-        return [f"{row.baseline:.2f}", f"{row.variant:.2f}", f"{row.difference:+.2f}",
-                f"[{row.low:+.2f}, {row.high:+.2f}]"]
-    return [pct(row.baseline), pct(row.variant), f"{100 * row.difference:+.1f} pp",
-            f"[{100 * row.low:+.1f}, {100 * row.high:+.1f}] pp"]
+        return [
+            f"{row.baseline:.2f}",
+            f"{row.variant:.2f}",
+            f"{row.difference:+.2f}",
+            f"[{row.low:+.2f}, {row.high:+.2f}]",
+        ]
+    return [
+        pct(row.baseline),
+        pct(row.variant),
+        f"{100 * row.difference:+.1f} pp",
+        f"[{100 * row.low:+.1f}, {100 * row.high:+.1f}] pp",
+    ]
 
 
 def _mark(row: DiffRow) -> str:
@@ -86,43 +95,71 @@ def comparison_view(comparison: Comparison, replay: str) -> Group:
     prov = comparison.provenance
     variant = " ".join(prov["variant"]["overrides"]) or prov["variant"]["scenario"]
     table = Table(title=f"{prov['baseline']['scenario']} vs {variant}", title_justify="left")
-    for name, justify in (("", "left"), ("baseline", "right"), ("variant", "right"),
-                          ("difference", "right"), ("95% interval", "right"), ("", "left")):
+    for name, justify in (
+        ("", "left"),
+        ("baseline", "right"),
+        ("variant", "right"),
+        ("difference", "right"),
+        ("95% interval", "right"),
+        ("", "left"),
+    ):
         table.add_column(name, justify=justify)
     for row in comparison.rows:
         table.add_row(row.name, *_diff_cells(row), _mark(row))
-    notes = Text(f"* distinguishable from noise: the interval of the difference excludes 0\n"
-                 f"intervals: {comparison.method}; both sides share seed {prov['seed']} "
-                 f"and {prov['trials']:,} trials", style="dim")
+    notes = Text(
+        f"* distinguishable from noise: the interval of the difference excludes 0\n"
+        f"intervals: {comparison.method}; both sides share seed {prov['seed']} "
+        f"and {prov['trials']:,} trials",
+        style="dim",
+    )
     return Group(table, notes, Text(f"replay: {replay}", style="dim"))
 
 
 def explanation_view(explanation: Explanation, replay: str) -> Group:
     """The veto-impact table, the pivotal members and the replay line."""
     winner = explanation.winner
-    table = Table(title=f"Veto impact: each objection rule taken away (most likely outcome: "
-                        f"{winner})", title_justify="left")
-    for name, justify in (("rule", "left"), ("objection", "left"), ("P(candidate)", "right"),
-                          ("change", "right"), (f"change P({winner})", "right"),
-                          ("change exp. round", "right"), ("sole blocker", "right"),
-                          ("impact", "right")):
+    table = Table(
+        title=f"Veto impact: each objection rule taken away (most likely outcome: {winner})",
+        title_justify="left",
+    )
+    for name, justify in (
+        ("rule", "left"),
+        ("objection", "left"),
+        ("P(candidate)", "right"),
+        ("change", "right"),
+        (f"change P({winner})", "right"),
+        ("change exp. round", "right"),
+        ("sole blocker", "right"),
+        ("impact", "right"),
+    ):
         table.add_column(name, justify=justify)
     for r in explanation.rules:
         cand, win, rnd = r.candidate_change, r.winner_change, r.round_change
-        table.add_row(r.rule, f"{' '.join(r.members)} → {r.candidate or '–'}",
-                      f"{pct(cand.baseline)} → {pct(cand.variant)}",
-                      f"{100 * cand.difference:+.1f} pp{_mark(cand)}",
-                      f"{100 * win.difference:+.1f} pp{_mark(win)}",
-                      f"{rnd.difference:+.2f}{_mark(rnd)}", pct(r.sole_blocker), pct(r.impact))
+        table.add_row(
+            r.rule,
+            f"{' '.join(r.members)} → {r.candidate or '–'}",
+            f"{pct(cand.baseline)} → {pct(cand.variant)}",
+            f"{100 * cand.difference:+.1f} pp{_mark(cand)}",
+            f"{100 * win.difference:+.1f} pp{_mark(win)}",
+            f"{rnd.difference:+.2f}{_mark(rnd)}",
+            pct(r.sole_blocker),
+            pct(r.impact),
+        )
     if not explanation.rules:
         table.add_row("(the scenario has no objection rules)", *[""] * 7)
-    pivotal = Table(title="Pivotal members: the last one blocking a candidate who lost",
-                    title_justify="left")
+    pivotal = Table(
+        title="Pivotal members: the last one blocking a candidate who lost", title_justify="left"
+    )
     for name in ("member", "candidate", "still objecting", "sole blocker", "share of trials"):
         pivotal.add_column(name, justify="left" if name in ("member", "candidate") else "right")
     for p in explanation.pivotal:
-        pivotal.add_row(p.member, p.candidate, pct(p.still_objecting), pct(p.sole_blocker),
-                        pct(p.sole_blocker_trials))
+        pivotal.add_row(
+            p.member,
+            p.candidate,
+            pct(p.still_objecting),
+            pct(p.sole_blocker),
+            pct(p.sole_blocker_trials),
+        )
     prov = explanation.provenance
     notes = [
         "* distinguishable from noise (the interval of the change excludes 0)",
@@ -135,8 +172,9 @@ def explanation_view(explanation: Explanation, replay: str) -> Group:
         f"intervals: {explanation.method}; every run shares seed {prov['seed']} and "
         f"{prov['trials']:,} trials",
     ]
-    return Group(table, pivotal, Text("\n".join(notes), style="dim"),
-                 Text(f"replay: {replay}", style="dim"))
+    return Group(
+        table, pivotal, Text("\n".join(notes), style="dim"), Text(f"replay: {replay}", style="dim")
+    )
 
 
 def _heat(value: float) -> Style:
@@ -154,36 +192,51 @@ def sweep_view(result: Sweep, outcome: str, replay: str) -> Group:
     if len(result.axes) == 1:
         axis = result.axes[0]
         shown = [o for o in result.outcomes if result.grid(o)[0].max() > 0 or o == outcome]
-        table = Table(title=f"Sweep of {axis.path}: P(outcome) and 95% interval",
-                      title_justify="left")
+        table = Table(
+            title=f"Sweep of {axis.path}: P(outcome) and 95% interval", title_justify="left"
+        )
         table.add_column(axis.path, justify="right")
         for label in shown:
             table.add_column(names[label], justify="right")
         table.add_column(f"P({outcome})", justify="left")
         grids = {label: result.grid(label) for label in shown}
         for i, value in enumerate(axis.values):
-            cells = [f"{100 * grids[o][0][i]:.1f}% ({100 * grids[o][1][i]:.1f}–"
-                     f"{100 * grids[o][2][i]:.1f})" for o in shown]
+            cells = [
+                f"{100 * grids[o][0][i]:.1f}% ({100 * grids[o][1][i]:.1f}–"
+                f"{100 * grids[o][2][i]:.1f})"
+                for o in shown
+            ]
             table.add_row(f"{value:g}", *cells, bar(grids[outcome][0][i]))
     else:
         first, second = result.axes
         p = result.grid(outcome)[0]
-        table = Table(title=f"P({names[outcome]}) in %: rows {first.path}, columns "
-                            f"{second.path}", title_justify="left")
+        table = Table(
+            title=f"P({names[outcome]}) in %: rows {first.path}, columns {second.path}",
+            title_justify="left",
+        )
         table.add_column(f"{first.path} \\ {second.path}", justify="right")
         for value in second.values:
             table.add_column(f"{value:g}", justify="right")
         for i, value in enumerate(first.values):
-            table.add_row(f"{value:g}", *(Text(f"{100 * p[i, j]:5.1f}", style=_heat(p[i, j]))
-                                          for j in range(len(second.values))))
+            table.add_row(
+                f"{value:g}",
+                *(
+                    Text(f"{100 * p[i, j]:5.1f}", style=_heat(p[i, j]))
+                    for j in range(len(second.values))
+                ),
+            )
     prov = result.provenance
-    note = Text(f"{prov['points']} points × {prov['trials']:,} trials, every point with seed "
-                f"{prov['seed']}", style="dim")
+    note = Text(
+        f"{prov['points']} points × {prov['trials']:,} trials, every point with seed "
+        f"{prov['seed']}",
+        style="dim",
+    )
     return Group(table, note, Text(f"replay: {replay}", style="dim"))
 
 
-def _replay(command: str, scenario: str, sets: list[str], trials: int, seed: int,
-            extra: str = "") -> str:
+def _replay(
+    command: str, scenario: str, sets: list[str], trials: int, seed: int, extra: str = ""
+) -> str:
     overrides = "".join(f" --set {s}" for s in sets)
     return f"nato-sim {command} {scenario}{extra}{overrides} --trials {trials} --seed {seed}"
 
@@ -195,8 +248,11 @@ def compare_command(
     set_: SetOption = None,
     against: Annotated[
         str | None,
-        typer.Option("--against", help="Compare with this scenario instead of with the "
-                                       "overridden copy; --set then applies to it."),
+        typer.Option(
+            "--against",
+            help="Compare with this scenario instead of with the "
+            "overridden copy; --set then applies to it.",
+        ),
     ] = None,
     trials: TrialsOption = 100_000,
     seed: SeedOption = None,
@@ -215,14 +271,13 @@ def compare_command(
     """
     check_plot(plot)
     if not set_ and against is None:
-        typer.echo("note: no --set or --against, so the scenario is compared with itself",
-                   err=True)
+        typer.echo("note: no --set or --against, so the scenario is compared with itself", err=True)
     seed = seed_or_fresh(seed)
-    result = compare(scenario, set_ or [], against=against, trials=trials, rng=seed,
-                     workers=workers)
+    result = compare(
+        scenario, set_ or [], against=against, trials=trials, rng=seed, workers=workers
+    )
     extra = f" --against {against}" if against else ""
-    view = comparison_view(result, _replay("compare", scenario, set_ or [], trials, seed,
-                                           extra))
+    view = comparison_view(result, _replay("compare", scenario, set_ or [], trials, seed, extra))
     _finish(result, view, format, output, plot)
 
 
@@ -260,28 +315,40 @@ def sweep_command(
     scenario: ScenarioArgument,
     vary: Annotated[
         list[str],
-        typer.Option("--vary", metavar="PATH=START:STOP:STEPS",
-                     help="A parameter and STEPS values from START to STOP inclusive, e.g. "
-                          "objections.tur-rutte.lift=0:1:11; give one or two."),
+        typer.Option(
+            "--vary",
+            metavar="PATH=START:STOP:STEPS",
+            help="A parameter and STEPS values from START to STOP inclusive, e.g. "
+            "objections.tur-rutte.lift=0:1:11; give one or two.",
+        ),
     ],
     set_: SetOption = None,
     outcome: Annotated[
         str | None,
-        typer.Option("--outcome", help="Outcome for the bar or grid (a candidate id, "
-                                       "extension, no-decision) [default: the most likely "
-                                       "without --vary]."),
+        typer.Option(
+            "--outcome",
+            help="Outcome for the bar or grid (a candidate id, "
+            "extension, no-decision) [default: the most likely "
+            "without --vary].",
+        ),
     ] = None,
     trials: TrialsOption = 20_000,
     seed: SeedOption = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-w", min=1,
-                     help="Processes to run grid points in (default: all cores). Results do "
-                          "not depend on it."),
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Processes to run grid points in (default: all cores). Results do "
+            "not depend on it.",
+        ),
     ] = None,
     max_total_trials: Annotated[
-        int, typer.Option("--max-total-trials", min=1,
-                          help="Refuse sweeps that would run more trials in total.")
+        int,
+        typer.Option(
+            "--max-total-trials", min=1, help="Refuse sweeps that would run more trials in total."
+        ),
     ] = MAX_TOTAL_TRIALS,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -298,12 +365,12 @@ def sweep_command(
     if outcome is not None:
         check_outcome(outcome, outcome_labels(loaded))
     seed = seed_or_fresh(seed)
-    result = sweep(loaded, vary, trials=trials, rng=seed, workers=workers,
-                   max_total_trials=max_total_trials)
+    result = sweep(
+        loaded, vary, trials=trials, rng=seed, workers=workers, max_total_trials=max_total_trials
+    )
     chosen = outcome or result.default_outcome
     extra = "".join(f" --vary {v}" for v in vary)
-    view = sweep_view(result, chosen, _replay("sweep", scenario, set_ or [], trials, seed,
-                                              extra))
+    view = sweep_view(result, chosen, _replay("sweep", scenario, set_ or [], trials, seed, extra))
     if plot is not None:
         from nato_sim.analysis.figures import sweep_figure
         from nato_sim.output.figures import save_figure

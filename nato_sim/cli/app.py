@@ -18,7 +18,7 @@ from nato_sim.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, NatoSimError, Scena
 app = typer.Typer(
     name="nato-sim",
     help="Simulate who will lead NATO next: consensus, vetoes lifted for a price, "
-         "rivals withdrawing, terms extended.",
+    "rivals withdrawing, terms extended.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -36,9 +36,11 @@ class Format(str, Enum):
 
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", metavar="PATH=VALUE",
-                 help="Override a field before validation, e.g. objections.tur-rutte.lift=0.6 "
-                      "(repeatable)."),
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="Override a field before validation, e.g. objections.tur-rutte.lift=0.6 (repeatable).",
+    ),
 ]
 TrialsOption = Annotated[int, typer.Option("--trials", "-n", min=1, help="Number of trials.")]
 SeedOption = Annotated[
@@ -47,15 +49,19 @@ SeedOption = Annotated[
 ]
 WorkersOption = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1,
-                 help="Processes to run blocks in (default: all cores). Results do not "
-                      "depend on it."),
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        help="Processes to run blocks in (default: all cores). Results do not depend on it.",
+    ),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 OutputOption = Annotated[
     str | None,
-    typer.Option("--output", "-o", help="Write the data to this file (atomically) "
-                                          "instead of stdout."),
+    typer.Option(
+        "--output", "-o", help="Write the data to this file (atomically) instead of stdout."
+    ),
 ]
 
 
@@ -94,9 +100,11 @@ def handle_errors(command):
         except Exception as error:  # noqa: BLE001 - the last line of defence
             if os.environ.get("NATO_SIM_DEBUG"):
                 traceback.print_exc()
-            typer.echo(f"internal error: {type(error).__name__}: {error}\n"
-                       "This is a bug in nato-sim. Set NATO_SIM_DEBUG=1 to see the traceback.",
-                       err=True)
+            typer.echo(
+                f"internal error: {type(error).__name__}: {error}\n"
+                "This is a bug in nato-sim. Set NATO_SIM_DEBUG=1 to see the traceback.",
+                err=True,
+            )
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper

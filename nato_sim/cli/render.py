@@ -34,8 +34,15 @@ def interval(low: float, high: float) -> str:
 
 def replay_command(provenance: dict) -> str:
     """The command that runs the same trials again, quoted for a POSIX shell."""
-    words = ["nato-sim", "run", provenance["scenario"], "--trials", str(provenance["trials"]),
-             "--seed", str(provenance["seed"])]
+    words = [
+        "nato-sim",
+        "run",
+        provenance["scenario"],
+        "--trials",
+        str(provenance["trials"]),
+        "--seed",
+        str(provenance["seed"]),
+    ]
     for override in provenance["overrides"]:
         words += ["--set", override]
     return shlex.join(words)
@@ -44,30 +51,49 @@ def replay_command(provenance: dict) -> str:
 def header(results: Results) -> Group:
     """The run's identity and the replay line: everything needed to run the same thing again."""
     p = results.provenance
-    text = (f"nato-sim {p['version']} · {p['scenario']} (hash {p['scenario_hash']}) · "
-            f"{p['trials']:,} trials · seed {p['seed']} · {p['bit_generator']} · "
-            f"numpy {p['numpy']}")
+    text = (
+        f"nato-sim {p['version']} · {p['scenario']} (hash {p['scenario_hash']}) · "
+        f"{p['trials']:,} trials · seed {p['seed']} · {p['bit_generator']} · "
+        f"numpy {p['numpy']}"
+    )
     # A wrapped replay line would paste into a shell as two commands: keep it on one line.
-    lines = [Text(text, style="bold"),
-             Text(f"replay: {replay_command(p)}", style="dim", no_wrap=True, overflow="ignore")]
+    lines = [
+        Text(text, style="bold"),
+        Text(f"replay: {replay_command(p)}", style="dim", no_wrap=True, overflow="ignore"),
+    ]
     if p["stopped_by"] == "interrupted":
-        lines.append(Text("PARTIAL: interrupted; figures cover the trials finished so far",
-                          style="bold red"))
+        lines.append(
+            Text("PARTIAL: interrupted; figures cover the trials finished so far", style="bold red")
+        )
     elif p["stopped_by"] == "precision":
-        lines.append(Text(f"stopped when every interval half-width was at most "
-                          f"{p['precision']:g}", style="dim"))
+        lines.append(
+            Text(
+                f"stopped when every interval half-width was at most {p['precision']:g}",
+                style="dim",
+            )
+        )
     return Group(*lines)
 
 
 def outcome_table(results: Results) -> Table:
     """P(outcome) with a bar and the 95% Wilson interval."""
     table = Table(title="Outcome", title_justify="left")
-    for name, justify in (("outcome", "left"), ("P", "right"), ("", "left"),
-                          ("95% interval", "right"), ("trials", "right")):
+    for name, justify in (
+        ("outcome", "left"),
+        ("P", "right"),
+        ("", "left"),
+        ("95% interval", "right"),
+        ("trials", "right"),
+    ):
         table.add_column(name, justify=justify)
     for row in sorted(results.outcomes, key=lambda r: -r.probability):
-        table.add_row(escape(row.name), pct(row.probability), bar(row.probability),
-                      interval(row.low, row.high), f"{row.count:,}")
+        table.add_row(
+            escape(row.name),
+            pct(row.probability),
+            bar(row.probability),
+            interval(row.low, row.high),
+            f"{row.count:,}",
+        )
     return table
 
 
@@ -97,20 +123,32 @@ def timing_table(results: Results) -> Table:
 def milestone_table(results: Results) -> Table:
     """P(decided on or before) each milestone."""
     table = Table(title="Milestones", title_justify="left")
-    for name, justify in (("milestone", "left"), ("date", "left"), ("P(decided by)", "right"),
-                          ("95% interval", "right")):
+    for name, justify in (
+        ("milestone", "left"),
+        ("date", "left"),
+        ("P(decided by)", "right"),
+        ("95% interval", "right"),
+    ):
         table.add_column(name, justify=justify)
     for row in results.milestones:
-        table.add_row(escape(row.milestone), str(row.date or f"round {row.last_round}"),
-                      pct(row.probability), interval(row.low, row.high))
+        table.add_row(
+            escape(row.milestone),
+            str(row.date or f"round {row.last_round}"),
+            pct(row.probability),
+            interval(row.low, row.high),
+        )
     return table
 
 
 def blocker_table(results: Results) -> Table:
     """Who still objected when a candidate failed, and how often alone."""
     table = Table(title="Blockers (share of the candidate's losses)", title_justify="left")
-    for name, justify in (("candidate", "left"), ("member", "left"), ("still objecting", "right"),
-                          ("sole blocker", "right")):
+    for name, justify in (
+        ("candidate", "left"),
+        ("member", "left"),
+        ("still objecting", "right"),
+        ("sole blocker", "right"),
+    ):
         table.add_column(name, justify=justify)
     for row in results.blockers:
         if row.share > 0:
@@ -125,8 +163,9 @@ def rule_table(results: Results) -> Table:
         table.add_column(name, justify="left" if name == "rule" else "right")
     for row in results.rules:
         median = "–" if row.median_lift_round is None else f"{row.median_lift_round:g}"
-        table.add_row(row.rule, pct(row.probability_raised),
-                      pct(row.probability_lifted_if_raised), median)
+        table.add_row(
+            row.rule, pct(row.probability_raised), pct(row.probability_lifted_if_raised), median
+        )
     return table
 
 

@@ -49,10 +49,14 @@ class ProgressReporter:
         if not self.enabled:
             return
         if self.progress is None and time.monotonic() - self.started > 1.0:
-            self.progress = Progress(TextColumn("simulating"), BarColumn(),
-                                     TextColumn("{task.completed:,}/{task.total:,} trials"),
-                                     TimeRemainingColumn(), console=stderr_console(),
-                                     transient=True)
+            self.progress = Progress(
+                TextColumn("simulating"),
+                BarColumn(),
+                TextColumn("{task.completed:,}/{task.total:,} trials"),
+                TimeRemainingColumn(),
+                console=stderr_console(),
+                transient=True,
+            )
             self.progress.start()
             self.task = self.progress.add_task("run", total=self.total)
         if self.progress is not None:
@@ -69,25 +73,36 @@ def run(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name (nato-2024).")],
     trials: Annotated[
         int | None,
-        typer.Option("--trials", "-n", min=1,
-                     help="Number of trials [default: 100000; with --precision, the most "
-                          "that may run, default 10000000]."),
+        typer.Option(
+            "--trials",
+            "-n",
+            min=1,
+            help="Number of trials [default: 100000; with --precision, the most "
+            "that may run, default 10000000].",
+        ),
     ] = None,
     seed: SeedOption = None,
     set_: SetOption = None,
     precision: Annotated[
         float | None,
-        typer.Option("--precision", "-p", min=0.0001, max=0.25,
-                     help="Run blocks until every probability's 95% interval half-width is at "
-                          "most this; --trials is then the most that may run."),
+        typer.Option(
+            "--precision",
+            "-p",
+            min=0.0001,
+            max=0.25,
+            help="Run blocks until every probability's 95% interval half-width is at "
+            "most this; --trials is then the most that may run.",
+        ),
     ] = None,
     workers: WorkersOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
     plot: Annotated[
         str | None,
-        typer.Option("--plot", help="Also draw outcomes and timing to FILE.png or FILE.svg "
-                                    "(needs the 'plot' extra)."),
+        typer.Option(
+            "--plot",
+            help="Also draw outcomes and timing to FILE.png or FILE.svg (needs the 'plot' extra).",
+        ),
     ] = None,
 ) -> None:
     """Simulate a scenario: outcome probabilities, timing, blockers and lifted objections."""
@@ -99,8 +114,9 @@ def run(
     console = stderr_console()
     reporter = ProgressReporter(trials, enabled=console.is_terminal and format != Format.json)
     try:
-        results = simulate(loaded, trials, seed, workers=workers, precision=precision,
-                           on_block=reporter)
+        results = simulate(
+            loaded, trials, seed, workers=workers, precision=precision, on_block=reporter
+        )
     finally:
         reporter.close()
     if plot is not None:
@@ -119,6 +135,9 @@ def run(
         print_results(results, recorder)
         emit(recorder.export_text(), output)
     if results.partial:
-        typer.echo(f"interrupted after {results.trials:,} trials; the results are "
-                   "partial (marked as such)", err=True)
+        typer.echo(
+            f"interrupted after {results.trials:,} trials; the results are "
+            "partial (marked as such)",
+            err=True,
+        )
         raise typer.Exit(EXIT_INTERRUPTED)

@@ -31,12 +31,15 @@ def validate(
             failed += 1
             typer.echo(f"INVALID {name}: {error}")
         else:
-            typer.echo(f"ok      {name}: {len(scenario.members)} members, "
-                       f"{len(scenario.candidates)} candidates, "
-                       f"{len(scenario.objections)} objection rules")
+            typer.echo(
+                f"ok      {name}: {len(scenario.members)} members, "
+                f"{len(scenario.candidates)} candidates, "
+                f"{len(scenario.objections)} objection rules"
+            )
     if failed:
-        typer.echo(f"{failed} of {len(files)} file{'s' if len(files) != 1 else ''} invalid",
-                   err=True)
+        typer.echo(
+            f"{failed} of {len(files)} file{'s' if len(files) != 1 else ''} invalid", err=True
+        )
         raise typer.Exit(EXIT_INVALID)
 
 
@@ -65,14 +68,21 @@ def sources(
     """Print each sourced parameter beside the claim it cites."""
     loaded = load(scenario)
     claims = claims_for(resolve(scenario))
-    table = Table("parameter", "value", "claim", "says", "document", title=escape(loaded.title),
-                  title_justify="left")
+    table = Table(
+        "parameter",
+        "value",
+        "claim",
+        "says",
+        "document",
+        title=escape(loaded.title),
+        title_justify="left",
+    )
     rows = sourced_parameters(loaded, claims)
     for row in rows:
         # Cells are data, not markup: `objections[tur-rutte]` must print as written.
-        table.add_row(*map(escape, (row.parameter, row.value, row.claim, row.says,
-                                    row.document)))
+        table.add_row(*map(escape, (row.parameter, row.value, row.claim, row.says, row.document)))
     console = stdout_console()
     console.print(table)
-    console.print(f"{len(rows)} sourced parameter entries, citing "
-                  f"{len({row.claim for row in rows})} claims")
+    console.print(
+        f"{len(rows)} sourced parameter entries, citing {len({row.claim for row in rows})} claims"
+    )

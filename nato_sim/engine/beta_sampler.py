@@ -72,8 +72,9 @@ class _Sampler:
         upper[min(int(mode * strips), strips - 1)] = 1.0
         self.upper = upper * (1 + MARGIN)
         # A point is kept without computing its density when u < lower / upper.
-        self.squeeze = np.divide(lower * (1 - MARGIN), self.upper, out=np.zeros(strips),
-                                 where=self.upper > 0)  # a strip of density 0 is never picked
+        self.squeeze = np.divide(
+            lower * (1 - MARGIN), self.upper, out=np.zeros(strips), where=self.upper > 0
+        )  # a strip of density 0 is never picked
         # At least this share of points is kept: the density's area is at least the lower
         # bounds'.
         self.kept_share = float(lower.sum() / self.upper.sum())

@@ -89,24 +89,24 @@ class Compiled:
     member_ids: tuple[str, ...]
     candidate_ids: tuple[str, ...]
     rule_ids: tuple[str, ...]
-    weights: tuple[Param, ...]                 # per member
-    support_params: tuple[Param, ...]          # distinct support entries
-    support_index: np.ndarray                  # (M, C) -> index into support_params
-    enters: np.ndarray                         # (C,) int
-    withdraw: tuple[Param, ...]                # per candidate
-    pair_member: np.ndarray                    # (U,) distinct member-candidate pairs
-    pair_candidate: np.ndarray                 # (U,)
-    unit_rule: np.ndarray                      # (L,) rule of each unit
-    unit_pairs: tuple[tuple[int, ...], ...]    # pairs each unit covers
-    rule_chance: tuple[Param, ...]             # per rule
+    weights: tuple[Param, ...]  # per member
+    support_params: tuple[Param, ...]  # distinct support entries
+    support_index: np.ndarray  # (M, C) -> index into support_params
+    enters: np.ndarray  # (C,) int
+    withdraw: tuple[Param, ...]  # per candidate
+    pair_member: np.ndarray  # (U,) distinct member-candidate pairs
+    pair_candidate: np.ndarray  # (U,)
+    unit_rule: np.ndarray  # (L,) rule of each unit
+    unit_pairs: tuple[tuple[int, ...], ...]  # pairs each unit covers
+    rule_chance: tuple[Param, ...]  # per rule
     rule_lift: tuple[Param, ...]
-    rule_after: np.ndarray                     # (K,) int
+    rule_after: np.ndarray  # (K,) int
     rule_until: tuple[tuple[Condition, ...], ...]
     min_support: Param
     bandwagon: Param
     extend_chance: Param
     rounds: int
-    extend: bool                               # on_deadline == "extend"
+    extend: bool  # on_deadline == "extend"
     round_dates: tuple[dt.date, ...] | None = None
     milestones: tuple[tuple[str, int], ...] = ()  # name, last round counted as "before"
     unit_candidates: tuple[tuple[int, ...], ...] = field(default=())
@@ -129,8 +129,9 @@ def rule_label(index: int, rule_id: str | None) -> str:
     return rule_id if rule_id is not None else f"#{index + 1}"
 
 
-def select(selector: MemberSelector | CandidateSelector, ids: list[str],
-           tags: list[list[str]]) -> list[int]:
+def select(
+    selector: MemberSelector | CandidateSelector, ids: list[str], tags: list[list[str]]
+) -> list[int]:
     """Indexes picked by a selector: 'all', a list of ids or {tag: name}."""
     if selector == "all":
         return list(range(len(ids)))

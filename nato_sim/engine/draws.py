@@ -21,8 +21,12 @@ _MULTIPLIERS = {
 class Draws:
     """The block's generators, counting the 64-bit random numbers they hand out."""
 
-    def __init__(self, rng: np.random.Generator, n_block: int,
-                 param_rng: Callable[[int], np.random.Generator] | None) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        n_block: int,
+        param_rng: Callable[[int], np.random.Generator] | None,
+    ) -> None:
         self.rng = rng
         self.n_block = n_block
         self.param_rng = param_rng
@@ -35,8 +39,9 @@ class Draws:
         self.count += int(np.prod(shape))
         return self.rng.random(shape)
 
-    def aligned(self, width: int, trial: np.ndarray, rows: slice | np.ndarray = slice(None)
-                ) -> np.ndarray:
+    def aligned(
+        self, width: int, trial: np.ndarray, rows: slice | np.ndarray = slice(None)
+    ) -> np.ndarray:
         """(width, trials) uniforms for the given trials, drawn for every trial of the block;
         of them, the given rows.
 

@@ -27,8 +27,11 @@ class AnyOf:
         self.groups = [rows_of(g) for g in groups]
         # Usually each group is one row, often in order (one unit per pair, one per rule):
         # then a selection, or nothing at all, does; a product of incidences would cost more.
-        self.single = (np.array([g[0] for g in groups], dtype=np.intp)
-                       if all(len(g) == 1 for g in groups) else None)
+        self.single = (
+            np.array([g[0] for g in groups], dtype=np.intp)
+            if all(len(g) == 1 for g in groups)
+            else None
+        )
         self.identity = groups == [[row] for row in range(len(groups))]
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -56,31 +59,36 @@ class Layout:
     def __init__(self, cs: Compiled) -> None:
         n_pairs, n_units, n_rules = len(cs.pair_member), len(cs.unit_rule), len(cs.rule_ids)
         n_cands = len(cs.candidate_ids)
-        self.pairs = AnyOf([[u for u, group in enumerate(cs.unit_pairs) if p in group]
-                             for p in range(n_pairs)])
-        self.rules = AnyOf([np.flatnonzero(cs.unit_rule == k).tolist()
-                             for k in range(n_rules)])
+        self.pairs = AnyOf(
+            [[u for u, group in enumerate(cs.unit_pairs) if p in group] for p in range(n_pairs)]
+        )
+        self.rules = AnyOf([np.flatnonzero(cs.unit_rule == k).tolist() for k in range(n_rules)])
         # Each candidate's pairs, leaving out those only a rule with chance 0 covers: they
         # never stand, so they never withhold support, block or count as a blocker.
         raised = [not _is_zero(cs.rule_chance[k]) for k in cs.unit_rule]
         can_stand = np.zeros(n_pairs, dtype=bool)
         for unit, group in enumerate(cs.unit_pairs):
             can_stand[list(group)] |= raised[unit]
-        self.pairs_of = [np.flatnonzero((cs.pair_candidate == c) & can_stand).tolist()
-                         for c in range(n_cands)]
+        self.pairs_of = [
+            np.flatnonzero((cs.pair_candidate == c) & can_stand).tolist() for c in range(n_cands)
+        ]
         # Pressure on a bloc that blocks several candidates is the highest backing among them.
         self.unit_cands = [list(c) for c in cs.unit_candidates]
         single = all(len(c) == 1 for c in self.unit_cands)
-        self.unit_cand = (np.array([c[0] for c in self.unit_cands], dtype=np.intp)
-                          if single else None)
+        self.unit_cand = (
+            np.array([c[0] for c in self.unit_cands], dtype=np.intp) if single else None
+        )
         # The candidates objections concern, each once.
         self.objected = sorted({c for cands in self.unit_cands for c in cands})
         # The units that may ever lift: those of a rule that may be raised and whose lift is
         # not the constant 0. The others (a hard veto, a rule kept with chance 0) keep a hazard
         # of 0 throughout: none is computed or stored for them. A slice when they are
         # consecutive (usually all units), so that selecting them copies nothing.
-        liftable = [u for u, k in enumerate(cs.unit_rule)
-                    if not _is_zero(cs.rule_lift[k]) and not _is_zero(cs.rule_chance[k])]
+        liftable = [
+            u
+            for u, k in enumerate(cs.unit_rule)
+            if not _is_zero(cs.rule_lift[k]) and not _is_zero(cs.rule_chance[k])
+        ]
         self.n_liftable = len(liftable)
         self.liftable = rows_of(liftable)
         self.liftable_cand = None if self.unit_cand is None else self.unit_cand[liftable]
@@ -95,9 +103,11 @@ class Layout:
         self.until_rules = [k for k in range(n_rules) if cs.rule_until[k]]
         # The units whose standing can change after round 1: those that may lift, or be
         # lifted by an `until` condition, and may have been raised.
-        self.moving_units = [u for u, k in enumerate(cs.unit_rule)
-                             if u in liftable or (k in self.until_rules
-                                                  and not _is_zero(cs.rule_chance[k]))]
+        self.moving_units = [
+            u
+            for u, k in enumerate(cs.unit_rule)
+            if u in liftable or (k in self.until_rules and not _is_zero(cs.rule_chance[k]))
+        ]
         self.n_units = n_units
         # A candidate no objection concerns has the same backing in every round: if it is not
         # eligible in the round it enters, it never is. The rounds after that look only at the
@@ -123,12 +133,15 @@ class Layout:
         # Rounds in which every open trial is looked at again, not only those whose state
         # changed: the first, those in which a candidate enters, and those after an `until`
         # applied to all.
-        self.refresh = [r <= 1 or bool((entry == r).any()) or self.until_all[r - 1]
-                        for r in range(cs.rounds + 1)]
+        self.refresh = [
+            r <= 1 or bool((entry == r).any()) or self.until_all[r - 1]
+            for r in range(cs.rounds + 1)
+        ]
 
         # Candidates whose withdraw chance is not the constant 0: the only ones that may.
-        self.quitters = np.array([c for c, p in enumerate(cs.withdraw) if not _is_zero(p)],
-                                 dtype=np.intp)
+        self.quitters = np.array(
+            [c for c, p in enumerate(cs.withdraw) if not _is_zero(p)], dtype=np.intp
+        )
         self.quitter_rows = rows_of(self.quitters)
         # Candidates in the race from round 1 who never withdraw: active in every round.
         self.always_active = cs.enters <= 1
@@ -137,17 +150,21 @@ class Layout:
         # it is the only unit against its one candidate, who is in the race from round 1 and
         # never withdraws. Its candidate's backing is then the same in every round in which it
         # stands, and so is its hazard: set once, it only ever drops to 0.
-        units_against = [[u for u, cands in enumerate(self.unit_cands) if c in cands]
-                         for c in range(n_cands)]
+        units_against = [
+            [u for u, cands in enumerate(self.unit_cands) if c in cands] for c in range(n_cands)
+        ]
         self.fixed_hazards = self.liftable_cand is not None and all(
             units_against[c] == [u] and self.always_active[c]
-            for u, c in zip(liftable, self.liftable_cand, strict=True))
+            for u, c in zip(liftable, self.liftable_cand, strict=True)
+        )
         self._columns: dict[int, Columns] = {}
         # Whose backings the chances need: those of the candidates objections concern, for
         # the lift hazards; everyone's when someone may withdraw (key True), to tell who is
         # behind the front-runner.
-        self.backed = {False: Backed(self, np.array(self.objected, dtype=np.intp)),
-                       True: Backed(self, self.everyone)}
+        self.backed = {
+            False: Backed(self, np.array(self.objected, dtype=np.intp)),
+            True: Backed(self, self.everyone),
+        }
 
     def columns(self, r: int) -> Columns:
         """The candidates round r looks at."""

@@ -45,14 +45,14 @@ class Counts:
     """Integer tallies of one or more blocks; adding two blocks adds their counts."""
 
     trials: int
-    outcomes: np.ndarray       # (C + 2,) candidates, extension, no decision
+    outcomes: np.ndarray  # (C + 2,) candidates, extension, no decision
     decided_round: np.ndarray  # (R,) appointments made in round r (index r - 1)
-    blocked: np.ndarray        # (U,) pair still objecting at the end, its candidate lost
-    pivotal: np.ndarray        # (U,) ... and it was the candidate's only remaining blocker
-    raised: np.ndarray         # (K,) rule raised (any of its objections)
-    lifted: np.ndarray         # (K,) rule raised and none of its objections left standing
-    lift_round: np.ndarray     # (K, R + 2) first round in which a raised rule no longer stood
-    uniforms: int              # random numbers drawn, for the benchmark's floor
+    blocked: np.ndarray  # (U,) pair still objecting at the end, its candidate lost
+    pivotal: np.ndarray  # (U,) ... and it was the candidate's only remaining blocker
+    raised: np.ndarray  # (K,) rule raised (any of its objections)
+    lifted: np.ndarray  # (K,) rule raised and none of its objections left standing
+    lift_round: np.ndarray  # (K, R + 2) first round in which a raised rule no longer stood
+    uniforms: int  # random numbers drawn, for the benchmark's floor
 
     @classmethod
     def zeros(cls, compiled: Compiled) -> Counts:
@@ -60,8 +60,17 @@ class Counts:
         c, r = len(compiled.candidate_ids), compiled.rounds
         u, k = len(compiled.pair_member), len(compiled.rule_ids)
         z = np.zeros
-        return cls(0, z(c + 2, np.int64), z(r, np.int64), z(u, np.int64), z(u, np.int64),
-                   z(k, np.int64), z(k, np.int64), z((k, r + 2), np.int64), 0)
+        return cls(
+            0,
+            z(c + 2, np.int64),
+            z(r, np.int64),
+            z(u, np.int64),
+            z(u, np.int64),
+            z(k, np.int64),
+            z(k, np.int64),
+            z((k, r + 2), np.int64),
+            0,
+        )
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -91,9 +100,21 @@ class _Block:
     """The working set of one block: per-trial state, one column per trial not yet dropped."""
 
     # Compacted together; those that do not vary by trial are left as they are (`trials.take`).
-    ARRAYS = ("standing", "trial", "open", "in_race", "hazard", "quit",
-              "base", "contrib", "withdraw", "log_keep",
-              "qualifies", "bandwagon", "extend_chance")
+    ARRAYS = (
+        "standing",
+        "trial",
+        "open",
+        "in_race",
+        "hazard",
+        "quit",
+        "base",
+        "contrib",
+        "withdraw",
+        "log_keep",
+        "qualifies",
+        "bandwagon",
+        "extend_chance",
+    )
 
     def __init__(self, cs: Compiled, n: int, draws: Draws, layout: Layout) -> None:
         n_units = len(cs.unit_rule)
@@ -111,7 +132,7 @@ class _Block:
         self.extend_chance = draws.param(cs.extend_chance, n)
 
         share = trials.table(weights, n)
-        share /= share.sum(axis=0)                               # (M, 1) or (M, n)
+        share /= share.sum(axis=0)  # (M, 1) or (M, n)
         pair_entry = cs.support_index[cs.pair_member, cs.pair_candidate]
         # B_c without objections, sum_m share_m * s(m, c): support entries are shared by many
         # members, so sum the shares per entry and candidate first when weights are fixed;
@@ -123,8 +144,9 @@ class _Block:
                 np.add.at(entry_share[:, c], cs.support_index[:, c], share[:, 0])
             fixed = [e for e, v in enumerate(support) if np.isscalar(v)]
             drawn = [e for e, v in enumerate(support) if not np.isscalar(v)]
-            base = (entry_share[fixed] * np.array([support[e] for e in fixed])[:, None]
-                    ).sum(axis=0)[:, None]
+            base = (entry_share[fixed] * np.array([support[e] for e in fixed])[:, None]).sum(
+                axis=0
+            )[:, None]
             if drawn:
                 per_trial = np.empty((n_cands, n))
                 term = np.empty(n)
@@ -137,20 +159,20 @@ class _Block:
                 base = per_trial
         else:
             table = trials.table(support, n)
-            base = np.stack([(share * table[cs.support_index[:, c]]).sum(axis=0)
-                             for c in range(n_cands)])
-        self.base = base                                         # (C, 1) or (C, n)
+            base = np.stack(
+                [(share * table[cs.support_index[:, c]]).sum(axis=0) for c in range(n_cands)]
+            )
+        self.base = base  # (C, 1) or (C, n)
         # Whether each candidate reaches min_support once no objection to it stands: its
         # backing is then its base, so this is its only test of support.
-        self.qualifies = base >= threshold                       # (C, 1) or (C, n)
+        self.qualifies = base >= threshold  # (C, 1) or (C, n)
         # What each objecting member's support adds to the candidate: (U, 1) or (U, n).
         pair_support = [support[e] for e in pair_entry]
         if all(np.isscalar(v) for v in pair_support) or share.shape[1] > 1:
             self.contrib = share[cs.pair_member] * trials.table(pair_support, n)
         else:
             self.contrib = np.empty((len(pair_entry), n))
-            for pair, (member, value) in enumerate(zip(cs.pair_member, pair_support,
-                                                       strict=True)):
+            for pair, (member, value) in enumerate(zip(cs.pair_member, pair_support, strict=True)):
                 np.multiply(value, share[member, 0], out=self.contrib[pair])
 
         # Decided once per block, so that whether a round draws never depends on the state.
@@ -187,8 +209,12 @@ class _Block:
             setattr(self, name, trials.take(getattr(self, name), rows))
 
 
-def run_block(cs: Compiled, n: int, rng: np.random.Generator,
-              param_rng: Callable[[int], np.random.Generator] | None = None) -> Counts:
+def run_block(
+    cs: Compiled,
+    n: int,
+    rng: np.random.Generator,
+    param_rng: Callable[[int], np.random.Generator] | None = None,
+) -> Counts:
     """Simulate `n` trials of the scenario and return their counts.
 
     A trial's appointment and the chances of its lifts and withdrawals depend only on its
@@ -269,43 +295,60 @@ class _Seen:
     """What a round's appointment step found in the trials it looked at: enough to set the
     chances of their lifts and withdrawals."""
 
-    decided: int                # how many of them were decided
-    rows: np.ndarray | None     # the trials; None: every trial of the working set
+    decided: int  # how many of them were decided
+    rows: np.ndarray | None  # the trials; None: every trial of the working set
     standing: np.ndarray
     active: np.ndarray
-    live: np.ndarray | None     # which are still open; None: all
+    live: np.ndarray | None  # which are still open; None: all
 
     def kept(self, rows: np.ndarray) -> _Seen:
         """The same, once the working set keeps only `rows` (the open trials)."""
-        return _Seen(self.decided, None, trials.take(self.standing, rows),
-                     trials.take(self.active, rows), None)
+        return _Seen(
+            self.decided,
+            None,
+            trials.take(self.standing, rows),
+            trials.take(self.active, rows),
+            None,
+        )
 
 
-def _decide(state: _Block, layout: Layout, cs: Compiled, r: int, rows: np.ndarray | None,
-            known: tuple[np.ndarray, np.ndarray] | None, draws: Draws, counts: Counts) -> _Seen:
+def _decide(
+    state: _Block,
+    layout: Layout,
+    cs: Compiled,
+    r: int,
+    rows: np.ndarray | None,
+    known: tuple[np.ndarray, np.ndarray] | None,
+    draws: Draws,
+    counts: Counts,
+) -> _Seen:
     """Round r's appointments in the open trials at `rows` (None: every open trial).
 
     `known` is (standing, in_race) at `rows` when the caller has them, else None.
     """
     cols = layout.columns(r)
     # Entered and not withdrawn: (C, 1) or (C, n).
-    standing, in_race = known or (trials.pick(state.standing, rows),
-                                  trials.pick(state.in_race, rows))
+    standing, in_race = known or (
+        trials.pick(state.standing, rows),
+        trials.pick(state.in_race, rows),
+    )
     active = in_race if layout.all_entered[r] else in_race & layout.entered[r]
     pairs = layout.pairs(standing)
     eligible = ~cols.objected(pairs)
     if rows is None:
         eligible &= state.open  # `rows` holds open trials only
     eligible = trials.and_rows(eligible, active[cols.look_candidates])
-    eligible = trials.and_rows(eligible, trials.pick_rows(state.qualifies,
-                                                          cols.look_candidates, rows))
+    eligible = trials.and_rows(
+        eligible, trials.pick_rows(state.qualifies, cols.look_candidates, rows)
+    )
     decided_here = trials.any_row(eligible)
     decided = np.flatnonzero(decided_here)
     if len(decided):
         where = decided if rows is None else rows[decided]  # in the working set
         # The row in cols.look of the candidate each decided trial appoints.
-        picked = _choose(np.take(eligible, decided, axis=1), state.base, cols.look_candidates,
-                         where, draws)
+        picked = _choose(
+            np.take(eligible, decided, axis=1), state.base, cols.look_candidates, where, draws
+        )
         state.open[where] = False
         if len(cols.look) <= 4:  # a count per row costs less than bincount's
             for row, candidate in enumerate(cols.look):
@@ -333,8 +376,13 @@ def _open_only(state: _Block, seen: _Seen) -> _Seen:
     trials.put(state.hazard, ended, 0.0)
     trials.put(state.quit, ended, 0.0)
     still = np.flatnonzero(seen.live)
-    return _Seen(seen.decided, seen.rows[still], np.take(seen.standing, still, axis=1),
-                 trials.take(seen.active, still), None)
+    return _Seen(
+        seen.decided,
+        seen.rows[still],
+        np.take(seen.standing, still, axis=1),
+        trials.take(seen.active, still),
+        None,
+    )
 
 
 def _seen_backing(state: _Block, layout: Layout, seen: _Seen) -> np.ndarray:
@@ -344,14 +392,18 @@ def _seen_backing(state: _Block, layout: Layout, seen: _Seen) -> np.ndarray:
     standing, the only kind that can win, is backed by its base.
     """
     backed, rows = layout.backed[state.may_withdraw], seen.rows
-    base = trials.pick(state.base, rows) if backed.all else trials.pick_rows(
-        state.base, backed.rows, rows)
+    base = (
+        trials.pick(state.base, rows)
+        if backed.all
+        else trials.pick_rows(state.base, backed.rows, rows)
+    )
     contrib = trials.pick_rows(state.contrib, backed.pair_rows, rows)
     return _backing(base, layout.pairs(seen.standing), contrib, backed.pairs_of)
 
 
-def _backing(base: np.ndarray, pairs: np.ndarray, contrib: np.ndarray,
-             pairs_of: list[list[int]]) -> np.ndarray:
+def _backing(
+    base: np.ndarray, pairs: np.ndarray, contrib: np.ndarray, pairs_of: list[list[int]]
+) -> np.ndarray:
     """Each candidate's backing: its base less what the pairs still objecting withhold.
 
     `base` has a row per candidate, `pairs` one per pair, `contrib` one per pair of
@@ -407,8 +459,7 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
             trials.put(state.quit, rows, quit)
 
 
-def _set_hazards(state: _Block, layout: Layout, seen: _Seen,
-                 backing: np.ndarray | None) -> None:
+def _set_hazards(state: _Block, layout: Layout, seen: _Seen, backing: np.ndarray | None) -> None:
     """Step a: standing objections to active candidates lift with the bandwagon hazard.
 
     Set for every liftable unit, whether or not its rule's `after` lets it lift yet: the
@@ -451,8 +502,9 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen,
     else:
         # A bloc against several candidates feels the highest backing among those active.
         masked = np.where(active[position >= 0], backing, -np.inf)
-        pressure = np.stack([masked[position[cands]].max(axis=0)
-                             for cands in layout.liftable_cands])
+        pressure = np.stack(
+            [masked[position[cands]].max(axis=0) for cands in layout.liftable_cands]
+        )
         unit_active = np.isfinite(pressure)
         pressure = np.where(unit_active, pressure, 0.0)
         hazard = np.multiply(bandwagon, pressure)
@@ -496,10 +548,16 @@ def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
     return lifts, quits, changed
 
 
-def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
-                  rows: np.ndarray | None, lifts: np.ndarray | None,
-                  quits: np.ndarray | None, counts: Counts
-                  ) -> tuple[np.ndarray, np.ndarray] | None:
+def _apply_events(
+    state: _Block,
+    layout: Layout,
+    cs: Compiled,
+    r: int,
+    rows: np.ndarray | None,
+    lifts: np.ndarray | None,
+    quits: np.ndarray | None,
+    counts: Counts,
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Apply the lifts and withdrawals at `rows` (None: every trial of the working set), then
     step c in the open ones; count the rules that stop standing.
 
@@ -535,8 +593,9 @@ def _apply_events(state: _Block, layout: Layout, cs: Compiled, r: int,
     return standing, in_race
 
 
-def _count_blockers(layout: Layout, counts: Counts, pairs: np.ndarray,
-                    ended: np.ndarray | None) -> None:
+def _count_blockers(
+    layout: Layout, counts: Counts, pairs: np.ndarray, ended: np.ndarray | None
+) -> None:
     """Count the pairs still objecting in the ended trials marked in `ended` (None: all).
 
     A candidate appointed has no pair standing against it, so every standing pair in a
@@ -557,8 +616,13 @@ def _count_blockers(layout: Layout, counts: Counts, pairs: np.ndarray,
             counts.pivotal[pairs_of] += trials.count_rows(still[pairs_of] & alone)
 
 
-def _choose(eligible: np.ndarray, base: np.ndarray, look: slice | np.ndarray,
-            columns: np.ndarray, draws: Draws) -> np.ndarray:
+def _choose(
+    eligible: np.ndarray,
+    base: np.ndarray,
+    look: slice | np.ndarray,
+    columns: np.ndarray,
+    draws: Draws,
+) -> np.ndarray:
     """Row of the best-backed eligible candidate in each column (each has one or more).
 
     `eligible` has a row per candidate of `look` (rows of `base`) and a column per trial at
@@ -575,8 +639,11 @@ def _choose(eligible: np.ndarray, base: np.ndarray, look: slice | np.ndarray,
     if len(several):
         # np.take, not [:, several]: that indexing returns a column-major array, on which
         # every reduction down the candidates costs several times more.
-        scores = np.where(np.take(eligible, several, axis=1),
-                          trials.pick_rows(base, look, columns[several]), -np.inf)
+        scores = np.where(
+            np.take(eligible, several, axis=1),
+            trials.pick_rows(base, look, columns[several]),
+            -np.inf,
+        )
         choice[several] = _pick_best(scores, draws)
     return choice
 
@@ -599,8 +666,14 @@ def _pick_best(scores: np.ndarray, draws: Draws) -> np.ndarray:
     return choice
 
 
-def _apply_until(cs: Compiled, layout: Layout, r: int, standing: np.ndarray,
-                 in_race: np.ndarray, open_: np.ndarray | None) -> None:
+def _apply_until(
+    cs: Compiled,
+    layout: Layout,
+    r: int,
+    standing: np.ndarray,
+    in_race: np.ndarray,
+    open_: np.ndarray | None,
+) -> None:
     """Step c, in place: lift objections whose `until` condition holds, until nothing changes.
 
     `open_` marks the trials still open when some have ended (their state stays as it was).

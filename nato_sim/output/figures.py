@@ -67,8 +67,14 @@ def forest(ax, labels: list[str], diffs, lows, highs, clear: list[bool]) -> None
     y = list(range(len(labels)))[::-1]
     for yi, d, lo, hi, c in zip(y, diffs, lows, highs, clear, strict=True):
         colour = ORANGE if c else GREY
-        ax.errorbar([d], [yi], xerr=[[max(0.0, d - lo)], [max(0.0, hi - d)]], fmt="o",
-                    color=colour, capsize=3)
+        ax.errorbar(
+            [d],
+            [yi],
+            xerr=[[max(0.0, d - lo)], [max(0.0, hi - d)]],
+            fmt="o",
+            color=colour,
+            capsize=3,
+        )
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.7, len(labels) - 0.3)

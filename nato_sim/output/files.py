@@ -14,12 +14,10 @@ from nato_sim.errors import OutputError
 def rows_to_csv(rows: list[dict], columns: tuple[str, ...] | None = None) -> str:
     """CSV text of dict rows, header first."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns or rows[0].keys()),
-                            lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=list(columns or rows[0].keys()), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
-
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:
@@ -27,8 +25,9 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     path = Path(path)
     mode = "wb" if isinstance(data, bytes) else "w"
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                   dir=path.parent if str(path.parent) else ".")
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else "."
+        )
     except OSError as error:
         raise OutputError(f"cannot write {path}: {error.strerror}") from None
     try:

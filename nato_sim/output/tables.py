@@ -19,8 +19,9 @@ def require_pandas():
     try:
         import pandas
     except ImportError:
-        raise UsageError("tables as DataFrames need pandas: "
-                         "pip install 'nato-sim[pandas]'") from None
+        raise UsageError(
+            "tables as DataFrames need pandas: pip install 'nato-sim[pandas]'"
+        ) from None
     return pandas
 
 
@@ -31,20 +32,30 @@ def to_frame(records: list[dict[str, Any]]):
 
 def stamp(provenance: dict[str, Any]) -> dict[str, Any]:
     """The provenance columns of one run."""
-    return {"seed": provenance["seed"], "trials": provenance["trials"],
-            "scenario": provenance["scenario"], "scenario_hash": provenance["scenario_hash"],
-            "overrides": " ".join(provenance["overrides"]), "version": provenance["version"]}
+    return {
+        "seed": provenance["seed"],
+        "trials": provenance["trials"],
+        "scenario": provenance["scenario"],
+        "scenario_hash": provenance["scenario_hash"],
+        "overrides": " ".join(provenance["overrides"]),
+        "version": provenance["version"],
+    }
 
 
 def pair_stamp(provenance: dict[str, Any]) -> dict[str, Any]:
     """The provenance columns of a paired run (baseline and variant share the seed)."""
     base, variant = provenance["baseline"], provenance["variant"]
-    return {"seed": provenance["seed"], "trials": provenance["trials"],
-            "block_size": provenance["block_size"], "baseline_scenario": base["scenario"],
-            "baseline_hash": base["scenario_hash"], "variant_scenario": variant["scenario"],
-            "variant_hash": variant["scenario_hash"],
-            "variant_overrides": " ".join(variant["overrides"]),
-            "version": provenance["version"]}
+    return {
+        "seed": provenance["seed"],
+        "trials": provenance["trials"],
+        "block_size": provenance["block_size"],
+        "baseline_scenario": base["scenario"],
+        "baseline_hash": base["scenario_hash"],
+        "variant_scenario": variant["scenario"],
+        "variant_hash": variant["scenario_hash"],
+        "variant_overrides": " ".join(variant["overrides"]),
+        "version": provenance["version"],
+    }
 
 
 def pct(value: float | None) -> str:
@@ -57,18 +68,25 @@ def pp(value: float) -> str:
     return f"{100 * value:+.1f} pp"
 
 
-def html_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], caption: str,
-               note: str = "") -> str:
+def html_table(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], caption: str, note: str = ""
+) -> str:
     """A plain HTML table; every cell is escaped."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row)
-                   + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+        for row in rows
+    )
     foot = f"<p><small>{html.escape(note)}</small></p>" if note else ""
-    return (f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>{foot}")
+    return (
+        f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>{foot}"
+    )
 
 
 def provenance_note(provenance: dict[str, Any]) -> str:
     """Trials, seed and version, for a table's foot."""
-    return (f"{provenance['trials']:,} trials · seed {provenance['seed']} · "
-            f"nato-sim {provenance['version']}")
+    return (
+        f"{provenance['trials']:,} trials · seed {provenance['seed']} · "
+        f"nato-sim {provenance['version']}"
+    )

@@ -40,8 +40,10 @@ def _outcome_panel(ax, results: Results) -> None:
     y = range(len(rows))
     probs = [o.probability for o in rows]
     # Clipped at 0: a Wilson bound may sit a rounding error beyond the estimate.
-    errors = [[max(0.0, o.probability - o.low) for o in rows],
-              [max(0.0, o.high - o.probability) for o in rows]]
+    errors = [
+        [max(0.0, o.probability - o.low) for o in rows],
+        [max(0.0, o.high - o.probability) for o in rows],
+    ]
     ax.barh(y, probs, xerr=errors, color=BLUE, ecolor="black", capsize=3)
     ax.set_yticks(list(y), [wrap(o.name, 24) for o in rows])
     for i, o in enumerate(rows):
@@ -57,17 +59,36 @@ def _timing_panel(ax, results: Results) -> None:
     dated = bool(rows) and rows[0].date is not None
     x = [r.date if dated else r.round for r in rows]
     y = [r.probability_by for r in rows]
-    ax.fill_between(x, [r.low for r in rows], [r.high for r in rows], step="post",
-                    color=BLUE, alpha=0.2, linewidth=0, label="95% interval")
+    ax.fill_between(
+        x,
+        [r.low for r in rows],
+        [r.high for r in rows],
+        step="post",
+        color=BLUE,
+        alpha=0.2,
+        linewidth=0,
+        label="95% interval",
+    )
     ax.step(x, y, where="post", color=BLUE, label="P(decided by)")
     for m in results.milestones:
-        where = m.date if dated and m.date is not None else (
-            rows[m.last_round - 1].date if dated and m.last_round >= 1 else m.last_round)
+        where = (
+            m.date
+            if dated and m.date is not None
+            else (rows[m.last_round - 1].date if dated and m.last_round >= 1 else m.last_round)
+        )
         ax.axvline(where, color=ORANGE, linestyle="--", linewidth=1)
-        ax.text(where, 0.98, f"{shorten(m.milestone, 44)}: {100 * m.probability:.0f}%",
-                transform=ax.get_xaxis_transform(), rotation=90, va="top", ha="right",
-                fontsize=7.5, color=ORANGE,
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+        ax.text(
+            where,
+            0.98,
+            f"{shorten(m.milestone, 44)}: {100 * m.probability:.0f}%",
+            transform=ax.get_xaxis_transform(),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=7.5,
+            color=ORANGE,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+        )
     ax.set_ylim(0, 1.02)
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
     if dated:

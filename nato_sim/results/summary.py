@@ -105,8 +105,9 @@ class Results:
         for row in self.outcomes:
             if row.outcome == outcome:
                 return row.probability
-        raise KeyError(f"no outcome {outcome!r}; outcomes: "
-                       f"{', '.join(r.outcome for r in self.outcomes)}")
+        raise KeyError(
+            f"no outcome {outcome!r}; outcomes: {', '.join(r.outcome for r in self.outcomes)}"
+        )
 
     def to_pandas(self):
         """One row per outcome with provenance, as a DataFrame (needs the 'pandas' extra)."""
@@ -130,8 +131,13 @@ class Results:
         """A JSON-ready dictionary with `schema_version` and provenance."""
 
         def rows(items):
-            return [{k: (v.isoformat() if isinstance(v, dt.date) else v)
-                     for k, v in asdict(item).items()} for item in items]
+            return [
+                {
+                    k: (v.isoformat() if isinstance(v, dt.date) else v)
+                    for k, v in asdict(item).items()
+                }
+                for item in items
+            ]
 
         return {
             "schema_version": SCHEMA_VERSION,
@@ -148,9 +154,17 @@ class Results:
         }
 
 
-def build_results(scenario: Scenario, compiled: Compiled, counts: Counts,
-                  root: np.random.SeedSequence, *, block_size: int, stopped_by: str,
-                  precision: float | None, bit_generator: str) -> Results:
+def build_results(
+    scenario: Scenario,
+    compiled: Compiled,
+    counts: Counts,
+    root: np.random.SeedSequence,
+    *,
+    block_size: int,
+    stopped_by: str,
+    precision: float | None,
+    bit_generator: str,
+) -> Results:
     """Turn summed counts into the reported figures."""
     from nato_sim.scenario.loader import scenario_hash
 
@@ -165,8 +179,13 @@ def build_results(scenario: Scenario, compiled: Compiled, counts: Counts,
     dates = compiled.round_dates
     cumulative = np.cumsum(counts.decided_round)
     rounds = [
-        RoundRow(r + 1, dates[r] if dates else None, int(counts.decided_round[r]),
-                 cumulative[r] / n if n else 0.0, *wilson(int(cumulative[r]), n))
+        RoundRow(
+            r + 1,
+            dates[r] if dates else None,
+            int(counts.decided_round[r]),
+            cumulative[r] / n if n else 0.0,
+            *wilson(int(cumulative[r]), n),
+        )
         for r in range(compiled.rounds)
     ]
     round_numbers = np.arange(1, compiled.rounds + 1)
@@ -174,27 +193,36 @@ def build_results(scenario: Scenario, compiled: Compiled, counts: Counts,
     for (name, last), spec in zip(compiled.milestones, scenario.milestones, strict=True):
         last = min(last, compiled.rounds)
         k = int(cumulative[last - 1]) if last >= 1 else 0
-        milestones.append(MilestoneRow(name, spec.date, last, k / n if n else 0.0,
-                                       *wilson(k, n)))
+        milestones.append(MilestoneRow(name, spec.date, last, k / n if n else 0.0, *wilson(k, n)))
 
     losses = n - counts.outcomes[: len(compiled.candidate_ids)]
     blockers = []
     for u, (m, c) in enumerate(zip(compiled.pair_member, compiled.pair_candidate, strict=True)):
         lost = int(losses[c])
         if lost:
-            blockers.append(BlockerRow(compiled.candidate_ids[c], compiled.member_ids[m], lost,
-                                       counts.blocked[u] / lost, counts.pivotal[u] / lost))
+            blockers.append(
+                BlockerRow(
+                    compiled.candidate_ids[c],
+                    compiled.member_ids[m],
+                    lost,
+                    counts.blocked[u] / lost,
+                    counts.pivotal[u] / lost,
+                )
+            )
     blockers.sort(key=lambda row: (-row.share, row.candidate, row.member))
 
     rules = []
     lift_rounds = np.arange(compiled.rounds + 2)
     for k, rule_id in enumerate(compiled.rule_ids):
         raised = int(counts.raised[k])
-        rules.append(RuleRow(
-            rule_id, raised / n if n else 0.0,
-            counts.lifted[k] / raised if raised else None,
-            histogram_median(counts.lift_round[k], lift_rounds),
-        ))
+        rules.append(
+            RuleRow(
+                rule_id,
+                raised / n if n else 0.0,
+                counts.lifted[k] / raised if raised else None,
+                histogram_median(counts.lift_round[k], lift_rounds),
+            )
+        )
 
     provenance = {
         "package": "nato-sim",
@@ -212,7 +240,15 @@ def build_results(scenario: Scenario, compiled: Compiled, counts: Counts,
         "stopped_by": stopped_by,
         "precision": precision,
     }
-    return Results(outcomes, rounds,
-                   histogram_mean(counts.decided_round, round_numbers),
-                   histogram_median(counts.decided_round, round_numbers),
-                   milestones, blockers, rules, provenance, counts, compiled)
+    return Results(
+        outcomes,
+        rounds,
+        histogram_mean(counts.decided_round, round_numbers),
+        histogram_median(counts.decided_round, round_numbers),
+        milestones,
+        blockers,
+        rules,
+        provenance,
+        counts,
+        compiled,
+    )

@@ -11,16 +11,30 @@ from nato_sim.results.summary import Results
 def results_records(results: Results) -> list[dict[str, Any]]:
     """One row per outcome of a run, with provenance."""
     prov = stamp(results.provenance)
-    return [{"outcome": o.outcome, "name": o.name, "probability": o.probability,
-             "low": o.low, "high": o.high, "count": o.count, **prov}
-            for o in results.outcomes]
+    return [
+        {
+            "outcome": o.outcome,
+            "name": o.name,
+            "probability": o.probability,
+            "low": o.low,
+            "high": o.high,
+            "count": o.count,
+            **prov,
+        }
+        for o in results.outcomes
+    ]
 
 
 def results_html(results: Results) -> str:
     """The outcome table of a run."""
     prov = results.provenance
-    rows = [(o.name, pct(o.probability), f"[{pct(o.low)}, {pct(o.high)}]", f"{o.count:,}")
-            for o in sorted(results.outcomes, key=lambda o: -o.probability)]
-    return html_table(("outcome", "P", "95% interval", "trials"), rows,
-                      f"{prov['scenario']} (hash {prov['scenario_hash']})",
-                      provenance_note(prov))
+    rows = [
+        (o.name, pct(o.probability), f"[{pct(o.low)}, {pct(o.high)}]", f"{o.count:,}")
+        for o in sorted(results.outcomes, key=lambda o: -o.probability)
+    ]
+    return html_table(
+        ("outcome", "P", "95% interval", "trials"),
+        rows,
+        f"{prov['scenario']} (hash {prov['scenario_hash']})",
+        provenance_note(prov),
+    )

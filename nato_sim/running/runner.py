@@ -43,8 +43,9 @@ class Block:
     counts: Counts
 
 
-def seed_sequence(rng: int | np.random.SeedSequence | np.random.Generator | None
-                  ) -> np.random.SeedSequence:
+def seed_sequence(
+    rng: int | np.random.SeedSequence | np.random.Generator | None,
+) -> np.random.SeedSequence:
     """The root seed sequence for `rng`: an int seed, a SeedSequence, a Generator or None.
 
     None draws fresh entropy from the OS; the entropy is reported so the run can be
@@ -61,8 +62,9 @@ def seed_sequence(rng: int | np.random.SeedSequence | np.random.Generator | None
         return seq
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0:
         return np.random.SeedSequence(int(rng))
-    raise UsageError(f"rng must be a non-negative int seed, a SeedSequence or a Generator, "
-                     f"got {rng!r}")
+    raise UsageError(
+        f"rng must be a non-negative int seed, a SeedSequence or a Generator, got {rng!r}"
+    )
 
 
 def _generator(root: np.random.SeedSequence, *key: int) -> np.random.Generator:
@@ -93,16 +95,16 @@ def _keep_freed_memory() -> None:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # not glibc
         return
-    mallopt(-3, 32 << 20)   # M_MMAP_THRESHOLD: heap for anything smaller (its maximum)
+    mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD: heap for anything smaller (its maximum)
     mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD: keep up to this much free at the top
 
 
-def run_seeded_block(compiled: Compiled, n: int, root: np.random.SeedSequence,
-                     index: int) -> Counts:
+def run_seeded_block(
+    compiled: Compiled, n: int, root: np.random.SeedSequence, index: int
+) -> Counts:
     """Run block `index` of a seeded run: the same counts whichever process runs it."""
     _keep_freed_memory()
-    return run_block(compiled, n, block_generator(root, index),
-                     parameter_generators(root, index))
+    return run_block(compiled, n, block_generator(root, index), parameter_generators(root, index))
 
 
 def block_trials(index: int, trials: int | None, block_size: int) -> int:
@@ -135,9 +137,15 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def iter_blocks(scenario: Scenario | Compiled, trials: int | None, rng=None, *,
-                workers: int | None = 1, block_size: int = BLOCK_SIZE,
-                root: np.random.SeedSequence | None = None) -> Iterator[Block]:
+def iter_blocks(
+    scenario: Scenario | Compiled,
+    trials: int | None,
+    rng=None,
+    *,
+    workers: int | None = 1,
+    block_size: int = BLOCK_SIZE,
+    root: np.random.SeedSequence | None = None,
+) -> Iterator[Block]:
     """Yield finished blocks in block order; stop iterating at any time to stop early.
 
     Args:
@@ -167,8 +175,7 @@ def iter_blocks(scenario: Scenario | Compiled, trials: int | None, rng=None, *,
 
 
 def _parallel_blocks(compiled, root, trials, n_blocks, workers, block_size):
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
-                               initargs=(compiled,))
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(compiled,))
     pending: deque[tuple[int, int, Future]] = deque()
     next_index = 0
     try:
@@ -186,10 +193,17 @@ def _parallel_blocks(compiled, root, trials, n_blocks, workers, block_size):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def simulate(scenario: Scenario, trials: int = 100_000, rng=None, *, workers: int | None = 1,
-             precision: float | None = None, min_trials: int = 2 * BLOCK_SIZE,
-             block_size: int = BLOCK_SIZE,
-             on_block: Callable[[Block, Counts], None] | None = None) -> Results:
+def simulate(
+    scenario: Scenario,
+    trials: int = 100_000,
+    rng=None,
+    *,
+    workers: int | None = 1,
+    precision: float | None = None,
+    min_trials: int = 2 * BLOCK_SIZE,
+    block_size: int = BLOCK_SIZE,
+    on_block: Callable[[Block, Counts], None] | None = None,
+) -> Results:
     """Run the scenario and summarise it.
 
     Args:
@@ -230,8 +244,16 @@ def simulate(scenario: Scenario, trials: int = 100_000, rng=None, *, workers: in
     finally:
         blocks.close()
     stop = "interrupted" if partial else ("precision" if reached else "trials")
-    return build_results(scenario, compiled, total, root, block_size=block_size,
-                         stopped_by=stop, precision=precision, bit_generator=BIT_GENERATOR)
+    return build_results(
+        scenario,
+        compiled,
+        total,
+        root,
+        block_size=block_size,
+        stopped_by=stop,
+        precision=precision,
+        bit_generator=BIT_GENERATOR,
+    )
 
 
 def _precise_enough(total: Counts, precision: float) -> bool:

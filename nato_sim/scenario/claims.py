@@ -68,10 +68,15 @@ def load_claims(folders: list[Path]) -> dict[str, Claim]:
             for index, entry in enumerate(seeds.claims):
                 if entry.id in claims:
                     line, column = doc.location(("claims", index, "id"))
-                    problems.append(Problem(
-                        str(path), f"claim id {entry.id!r} is already used in "
-                        f"{claims[entry.id].file}", line, column, ("claims", index, "id"),
-                    ))
+                    problems.append(
+                        Problem(
+                            str(path),
+                            f"claim id {entry.id!r} is already used in {claims[entry.id].file}",
+                            line,
+                            column,
+                            ("claims", index, "id"),
+                        )
+                    )
                     continue
                 claims[entry.id] = Claim(entry.id, entry.says, seeds.document, str(path))
     if problems:

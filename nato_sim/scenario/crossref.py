@@ -76,19 +76,26 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
     cand_tags = {t for _, e in cand_entries for t in _tags(e)}
 
     def unknown(path: Path, kind: str, name: str, known: Iterable[str], at_key=False) -> None:
-        found.append(Finding(path, f"unknown {kind} {name!r}", _did_you_mean(name, known),
-                             at_key))
+        found.append(Finding(path, f"unknown {kind} {name!r}", _did_you_mean(name, known), at_key))
 
-    for key, entries in (("members", member_entries), ("candidates", cand_entries),
-                         ("objections", rule_entries)):
+    for key, entries in (
+        ("members", member_entries),
+        ("candidates", cand_entries),
+        ("objections", rule_entries),
+    ):
         seen: dict[str, int] = {}
         for i, entry in entries:
             entity_id = _text(entry.get("id"))
             if entity_id is None:
                 continue
             if entity_id in seen:
-                found.append(Finding((key, i, "id"), f"duplicate id {entity_id!r} "
-                                     f"(also {key}[{seen[entity_id]}])", None))
+                found.append(
+                    Finding(
+                        (key, i, "id"),
+                        f"duplicate id {entity_id!r} (also {key}[{seen[entity_id]}])",
+                        None,
+                    )
+                )
             seen.setdefault(entity_id, i)
 
     for cand_id, spec in _mapping(_mapping(data.get("support")).get("candidates")).items():
@@ -104,8 +111,10 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
                 unknown((*path, "members", member), "member", member, members, at_key=True)
 
     for i, rule in rule_entries:
-        for key, ids, tags, kind in (("members", members, member_tags, "member"),
-                                     ("candidates", cands, cand_tags, "candidate")):
+        for key, ids, tags, kind in (
+            ("members", members, member_tags, "member"),
+            ("candidates", cands, cand_tags, "candidate"),
+        ):
             selector = rule.get(key)
             if isinstance(selector, dict):
                 tag = _text(selector.get("tag"))
@@ -130,16 +139,26 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
     has_calendar = isinstance(_mapping(data.get("decision")).get("calendar"), dict)
     for i, milestone in _entries(data, "milestones"):
         if milestone.get("date") is not None and not has_calendar:
-            found.append(Finding(("milestones", i, "date"),
-                                 "a milestone date needs decision.calendar", "or give a 'round'"))
+            found.append(
+                Finding(
+                    ("milestones", i, "date"),
+                    "a milestone date needs decision.calendar",
+                    "or give a 'round'",
+                )
+            )
     winner = _text(_mapping(data.get("outcome")).get("winner"))
     if winner is not None and winner not in (*cands, "extension", "no-decision"):
         unknown(("outcome", "winner"), "candidate", winner, [*cands, "extension", "no-decision"])
     if claim_ids is not None:
         for path, claim in _citations(data, ()):
             if claim not in claim_ids:
-                found.append(Finding(path, f"cites claim {claim!r}, which no seeds file has",
-                                     _did_you_mean(claim, claim_ids)))
+                found.append(
+                    Finding(
+                        path,
+                        f"cites claim {claim!r}, which no seeds file has",
+                        _did_you_mean(claim, claim_ids),
+                    )
+                )
     return found
 
 
@@ -158,8 +177,9 @@ def _cycles(rule_entries: list[tuple[int, dict]]) -> list[Finding]:
         rule_id = _text(rule.get("id"))
         if rule_id is not None and rule_id not in index:
             index[rule_id] = i
-            waits[rule_id] = [lifted for _, c in _conditions(rule)
-                              if (lifted := _text(c.get("lifted")))]
+            waits[rule_id] = [
+                lifted for _, c in _conditions(rule) if (lifted := _text(c.get("lifted")))
+            ]
     found: list[Finding] = []
     reported: set[frozenset[str]] = set()
     for start in waits:
@@ -172,9 +192,13 @@ def _cycles(rule_entries: list[tuple[int, dict]]) -> list[Finding]:
                     if members not in reported:
                         reported.add(members)
                         loop = " -> ".join([*trail, start])
-                        found.append(Finding(("objections", index[start], "until"),
-                                             "'until' conditions wait on each other in a "
-                                             f"cycle: {loop}", "such rules could never lift"))
+                        found.append(
+                            Finding(
+                                ("objections", index[start], "until"),
+                                f"'until' conditions wait on each other in a cycle: {loop}",
+                                "such rules could never lift",
+                            )
+                        )
                 elif nxt not in trail and nxt in waits:
                     stack.append((nxt, [*trail, nxt]))
     return found
@@ -189,8 +213,14 @@ def _citations(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
                 if isinstance(claims, list):
                     for j, claim in enumerate(claims):
                         if isinstance(claim, str):
-                            yield ((*path, "source") if isinstance(item, str)
-                                   else (*path, "source", j)), claim
+                            yield (
+                                (
+                                    (*path, "source")
+                                    if isinstance(item, str)
+                                    else (*path, "source", j)
+                                ),
+                                claim,
+                            )
             else:
                 yield from _citations(item, (*path, key))
     elif isinstance(value, list):

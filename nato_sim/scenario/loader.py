@@ -62,8 +62,9 @@ def load(source: str | Path, overrides: Sequence[str | Override] = ()) -> Scenar
     try:
         text = path.read_bytes()
     except OSError as error:
-        raise ScenarioError([Problem(str(path), f"cannot read the file: {error.strerror}")]
-                            ) from None
+        raise ScenarioError(
+            [Problem(str(path), f"cannot read the file: {error.strerror}")]
+        ) from None
     doc = parse_yaml(text, str(source) if Path(source).is_file() else str(path))
     parsed = [o if isinstance(o, Override) else parse_override(o) for o in overrides]
     scenario = validate(doc, parsed, claims_for(path))
@@ -83,8 +84,9 @@ def with_overrides(scenario: Scenario, overrides: Sequence[str | Override]) -> S
     return result
 
 
-def validate(doc: ParsedYaml, overrides: list[Override],
-             claims: dict[str, Claim] | None) -> Scenario:
+def validate(
+    doc: ParsedYaml, overrides: list[Override], claims: dict[str, Claim] | None
+) -> Scenario:
     """Validate parsed data; every problem is located in the file or in the override."""
     data, overridden = apply_overrides(doc.data, overrides)
 
@@ -101,13 +103,17 @@ def validate(doc: ParsedYaml, overrides: list[Override],
 
     # Reference problems are found on the raw data, so they come out together with the
     # type and range problems instead of only once those are fixed.
-    problems = [locate(*finding) for finding in
-                check_references(data, None if claims is None else set(claims))]
+    problems = [
+        locate(*finding)
+        for finding in check_references(data, None if claims is None else set(claims))
+    ]
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        found = problems_from_validation(error, ParsedYaml(
-            file=doc.file, data=data, positions=doc.positions, booleans=doc.booleans))
+        found = problems_from_validation(
+            error,
+            ParsedYaml(file=doc.file, data=data, positions=doc.positions, booleans=doc.booleans),
+        )
         problems += [locate(p.path, p.message, p.hint) if p.path else p for p in found]
     if problems:
         raise ScenarioError(_in_file_order(problems)) from None

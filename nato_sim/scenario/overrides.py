@@ -79,8 +79,10 @@ def _resolve(data: dict, override: Override) -> tuple[str | int, ...]:
             if key not in fields:
                 close = difflib.get_close_matches(key, list(fields), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise UsageError(f"--set {override.text!r}: {shown!r} names no field"
-                                 f" (expected one of: {', '.join(fields)}){hint}")
+                raise UsageError(
+                    f"--set {override.text!r}: {shown!r} names no field"
+                    f" (expected one of: {', '.join(fields)}){hint}"
+                )
             next_annotation = fields[key].annotation
             if not isinstance(node, dict):
                 raise UsageError(f"--set {override.text!r}: {shown!r} is not a mapping here")
@@ -112,8 +114,9 @@ def _resolve(data: dict, override: Override) -> tuple[str | int, ...]:
             resolved.append(key)
         else:
             parent = ".".join(override.path[:depth])
-            raise UsageError(f"--set {override.text!r}: {parent!r} is a value, "
-                             f"it has no field {key!r}")
+            raise UsageError(
+                f"--set {override.text!r}: {parent!r} is a value, it has no field {key!r}"
+            )
     return tuple(resolved)
 
 
@@ -127,16 +130,20 @@ def _find_entry(entries: list, key: str, text: str, shown: str) -> int:
         return int(key)
     close = difflib.get_close_matches(key, [str(i) for i in ids if i is not None], n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise UsageError(f"--set {text!r}: no entry {shown!r} (entries are named by id or "
-                     f"0-based position){hint}")
+    raise UsageError(
+        f"--set {text!r}: no entry {shown!r} (entries are named by id or 0-based position){hint}"
+    )
 
 
 def _model_with_field(annotation: Any, key: str) -> type[BaseModel] | None:
     """The one model of a union that has the field `key`, if there is exactly one."""
     if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
         return None
-    models = [a for a in typing.get_args(annotation)
-              if isinstance(a, type) and issubclass(a, BaseModel) and key in a.model_fields]
+    models = [
+        a
+        for a in typing.get_args(annotation)
+        if isinstance(a, type) and issubclass(a, BaseModel) and key in a.model_fields
+    ]
     return models[0] if len(models) == 1 else None
 
 

@@ -124,10 +124,18 @@ def _uncertain_json_schema(minimum: float, maximum: float | None, exclusive: boo
     return {
         "anyOf": [
             number,
-            {"type": "object", "properties": {"uniform": pair}, "required": ["uniform"],
-             "additionalProperties": False},
-            {"type": "object", "properties": {"beta": pair}, "required": ["beta"],
-             "additionalProperties": False},
+            {
+                "type": "object",
+                "properties": {"uniform": pair},
+                "required": ["uniform"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {"beta": pair},
+                "required": ["beta"],
+                "additionalProperties": False,
+            },
         ]
     }
 
@@ -182,16 +190,18 @@ class TagSelector(Model):
 
 MemberSelector = Annotated[
     Union[Literal["all"], list[MemberId], TagSelector],
-    BeforeValidator(lambda v: [v] if isinstance(v, str) and v != "all" else v,
-                    json_schema_input_type=Union[Literal["all"], MemberId, list[MemberId],
-                                                 TagSelector]),
+    BeforeValidator(
+        lambda v: [v] if isinstance(v, str) and v != "all" else v,
+        json_schema_input_type=Union[Literal["all"], MemberId, list[MemberId], TagSelector],
+    ),
     Field(description="a member id, a list of ids, {tag: name} or 'all'"),
 ]
 CandidateSelector = Annotated[
     Union[Literal["all"], list[CandidateId], TagSelector],
-    BeforeValidator(lambda v: [v] if isinstance(v, str) and v != "all" else v,
-                    json_schema_input_type=Union[Literal["all"], CandidateId,
-                                                 list[CandidateId], TagSelector]),
+    BeforeValidator(
+        lambda v: [v] if isinstance(v, str) and v != "all" else v,
+        json_schema_input_type=Union[Literal["all"], CandidateId, list[CandidateId], TagSelector],
+    ),
     Field(description="a candidate id, a list of ids, {tag: name} or 'all'"),
 ]
 
@@ -264,8 +274,11 @@ class RoundCondition(Model):
 def _condition_shape(value: Any) -> Any:
     if isinstance(value, dict) and len(value) == 1:
         key = next(iter(value))
-        kinds = {"withdrawn": WithdrawnCondition, "lifted": LiftedCondition,
-                 "round": RoundCondition}
+        kinds = {
+            "withdrawn": WithdrawnCondition,
+            "lifted": LiftedCondition,
+            "round": RoundCondition,
+        }
         if key in kinds:
             return kinds[key].model_validate(value)
     raise ValueError(

@@ -47,10 +47,12 @@ def sourced_parameters(scenario: Scenario, claims: dict[str, Claim]) -> list[Sou
     def cite(path: str, value: Any, cited: list[str]) -> None:
         for claim_id in cited:
             claim = claims.get(claim_id)
-            document = (f"{claim.document.title} ({claim.document.date})"
-                        if claim else "(missing)")
-            found.append(SourcedParameter(path, _value_text(value), claim_id,
-                                          claim.says if claim else "", document))
+            document = f"{claim.document.title} ({claim.document.date})" if claim else "(missing)"
+            found.append(
+                SourcedParameter(
+                    path, _value_text(value), claim_id, claim.says if claim else "", document
+                )
+            )
 
     def visit(node: Any, path: str, cited: list[str]) -> None:
         # A parameter rests on the nearest `source` around it.
@@ -71,8 +73,17 @@ def sourced_parameters(scenario: Scenario, claims: dict[str, Claim]) -> list[Sou
                 visit(item, f"{path}[{name if name is not None else index}]", cited)
 
     data = scenario.model_dump(mode="json", exclude_defaults=True)
-    for key in ("incumbent", "members", "candidates", "support", "objections", "decision",
-                "dynamics", "milestones", "outcome"):
+    for key in (
+        "incumbent",
+        "members",
+        "candidates",
+        "support",
+        "objections",
+        "decision",
+        "dynamics",
+        "milestones",
+        "outcome",
+    ):
         if key in data:
             visit(data[key], key, [])
     return found

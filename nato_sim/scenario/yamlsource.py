@@ -119,14 +119,17 @@ def _decode(text: bytes | str, file: str) -> str:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             byte = text[error.start]
-            raise fail(f"not a text file: byte 0x{byte:02x} at offset {error.start} is not "
-                       "UTF-8") from None
+            raise fail(
+                f"not a text file: byte 0x{byte:02x} at offset {error.start} is not UTF-8"
+            ) from None
     text = text.removeprefix("\ufeff")
     bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
     if bad:  # PyYAML's own ReaderError here would carry no line or column
         line, start = text.count("\n", 0, bad.start()) + 1, text.rfind("\n", 0, bad.start())
-        raise fail(f"not a text file: it contains the character U+{ord(bad.group()):04X}",
-                   (line, bad.start() - start))
+        raise fail(
+            f"not a text file: it contains the character U+{ord(bad.group()):04X}",
+            (line, bad.start() - start),
+        )
     return text
 
 
@@ -163,8 +166,9 @@ def parse_yaml(text: bytes | str, file: str) -> ParsedYaml:
     finally:
         loader.dispose()
     for where, name in loader.refused:
-        problems.append(Problem(file, "anchors and aliases are not allowed", *where,
-                                hint=f"found {name}"))
+        problems.append(
+            Problem(file, "anchors and aliases are not allowed", *where, hint=f"found {name}")
+        )
     doc = ParsedYaml(file, None)
     if root is None or (root.tag == _TAG + "null" and root.value == ""):
         if not problems:  # no node at all, or a lone `---`: nothing but comments
@@ -230,15 +234,29 @@ def _build(node: Any, path: KeyPath, doc: ParsedYaml, problems: list[Problem]) -
 
 _DATE = "a date (YYYY-MM-DD)"
 _EXPECTED = {
-    "int_type": "an integer", "int_parsing": "an integer", "int_from_float": "an integer",
-    "float_type": "a number", "float_parsing": "a number", "string_type": "a string",
-    "bool_type": "true or false", "bool_parsing": "true or false", "list_type": "a list",
-    "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
-    "date_type": _DATE, "date_parsing": _DATE, "date_from_datetime_inexact": _DATE,
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "date_type": _DATE,
+    "date_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE,
     "none_required": "null",
 }
-_COMPARISONS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-                "less_than_equal": "<="}
+_COMPARISONS = {
+    "greater_than": ">",
+    "greater_than_equal": ">=",
+    "less_than": "<",
+    "less_than_equal": "<=",
+}
 _PATTERNS = {  # keyed by the patterns in nato_sim.scenario.schema
     r"^[A-Z]{3}$": "an ISO 3166-1 alpha-3 code such as 'NOR'",
     r"^[a-z][a-z0-9-]*$": "a lowercase slug such as 'rutte'",
@@ -266,8 +284,10 @@ def _message(error: dict[str, Any], key: str | int | None) -> str:
     if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
         limit = ctx.get("min_length", ctx.get("max_length"))
         unit = "character" if kind.startswith("string") else "item"
-        return (f"expected {'at least' if 'short' in kind else 'at most'} {limit} {unit}"
-                f"{'s' if limit != 1 else ''}, got {ctx.get('actual_length', '?')}")
+        return (
+            f"expected {'at least' if 'short' in kind else 'at most'} {limit} {unit}"
+            f"{'s' if limit != 1 else ''}, got {ctx.get('actual_length', '?')}"
+        )
     if kind in ("value_error", "assertion_error"):
         return re.sub(r"^(Value error|Assertion failed), ", "", error["msg"])
     expected = _expected(error)
@@ -278,8 +298,9 @@ def _message(error: dict[str, Any], key: str | int | None) -> str:
 def _lookup(data: Any, path: KeyPath) -> Any:
     for part in path:
         in_dict = isinstance(data, dict) and isinstance(part, str) and part in data
-        if not in_dict and not (isinstance(data, list) and isinstance(part, int)
-                                and 0 <= part < len(data)):
+        if not in_dict and not (
+            isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        ):
             return _MISSING
         data = data[part]
     return data
@@ -294,8 +315,11 @@ def _real_path(error: dict[str, Any], data: Any) -> tuple[KeyPath, int | None, b
     path: KeyPath = ()
     union_at, deeper, loc = None, False, error["loc"]
     for index, part in enumerate(loc):
-        if (error["type"] == "missing" and index == len(loc) - 1
-                or _lookup(data, path + (part,)) is not _MISSING):
+        if (
+            error["type"] == "missing"
+            and index == len(loc) - 1
+            or _lookup(data, path + (part,)) is not _MISSING
+        ):
             path += (part,)
         elif part != "[key]" and union_at is None:
             union_at, deeper = len(path), index < len(loc) - 1
@@ -393,8 +417,9 @@ def problems_from_validation(
             *most, last = merged.pop(problem.path)
             got = _describe(_lookup(doc.data, problem.path))
             message = f"expected {', '.join(most)} or {last}, got {got}"
-            problem = Problem(problem.file, message, problem.line, problem.column,
-                              problem.path, problem.hint)
+            problem = Problem(
+                problem.file, message, problem.line, problem.column, problem.path, problem.hint
+            )
         if all((p.path, p.message) != (problem.path, problem.message) for p in result):
             result.append(problem)
     return sorted(result, key=lambda p: (p.line or 0, p.column or 0))
