@@ -148,9 +148,20 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
     bandwagon = draw(sc.dynamics.bandwagon, rng)
     extend_chance = draw(sc.decision.extend_chance, rng)
 
-    # Which objections are raised: one draw per unit.
+    # Which objections are raised: one draw per unit. An objection exists from the round
+    # its candidate enters (a bloc's, from the first of its candidates'): only from then on
+    # can it block, be counted as raised or be lifted, by pressure or by `until`.
     standing = [rng.random() < chance[u.rule] for u in model.units]
-    raised = {u.rule for u, up in zip(model.units, standing, strict=True) if up}
+    exists_from = [min(max(1, cands[c].enters) for _, c in u.pairs) for u in model.units]
+    raised_from: dict[int, int] = {}  # raised rule -> first round a raised objection exists
+    for unit, up, first in zip(model.units, standing, exists_from, strict=True):
+        if up:
+            raised_from[unit.rule] = min(first, raised_from.get(unit.rule, first))
+    # A rule counts as lifted for `until: {lifted: ...}` only once all its objections exist.
+    settled = [
+        max([e for u, e in zip(model.units, exists_from, strict=True) if u.rule == k], default=1)
+        for k in range(len(rules))
+    ]
     lifted_in: dict[int, int] = {}
     withdrawn: set[int] = set()
 
@@ -174,14 +185,16 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
         return any(up for u, up in zip(model.units, standing, strict=True) if u.rule == k)
 
     def end(outcome: int, decided: int | None) -> Trial:
+        last = decided if decided is not None else rounds
         blocked, pivotal = set(), set()
         for c in range(n_cands):
-            if c == outcome:
+            if c == outcome or cands[c].enters > last:  # never entered: nobody blocked them
                 continue
             against = objectors(c)
             blocked |= {(m, c) for m in against}
             if len(against) == 1:
                 pivotal |= {(m, c) for m in against}
+        raised = {k for k, first in raised_from.items() if first <= last}
         return Trial(outcome, decided, blocked, pivotal, raised, lifted_in)
 
     rounds = sc.decision.round_count
@@ -219,13 +232,15 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
         while changed:
             changed = False
             for i, unit in enumerate(model.units):
-                if standing[i] and _holds(
-                    rules[unit.rule].until, r + 1, withdrawn, rule_stands, sc
+                if (
+                    standing[i]
+                    and exists_from[i] <= r + 1
+                    and _holds(rules[unit.rule].until, r + 1, withdrawn, rule_stands, settled, sc)
                 ):
                     standing[i] = False
                     changed = True
 
-        for k in raised:
+        for k in raised_from:
             if k not in lifted_in and not rule_stands(k):
                 lifted_in[k] = r + 1
 
@@ -234,15 +249,17 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
     return end(n_cands + 1, None)
 
 
-def _holds(conditions, next_round: int, withdrawn: set[int], rule_stands, sc) -> bool:
+def _holds(conditions, next_round: int, withdrawn: set[int], rule_stands, settled, sc) -> bool:
     """Whether any `until` condition holds for the coming round."""
     cand_ids = [c.id for c in sc.candidates]
     rule_ids = [r.id for r in sc.objections]
     for cond in conditions:
         if isinstance(cond, WithdrawnCondition) and cand_ids.index(cond.withdrawn) in withdrawn:
             return True
-        if isinstance(cond, LiftedCondition) and not rule_stands(rule_ids.index(cond.lifted)):
-            return True
+        if isinstance(cond, LiftedCondition):
+            k = rule_ids.index(cond.lifted)
+            if next_round >= settled[k] and not rule_stands(k):
+                return True
         if isinstance(cond, RoundCondition) and next_round >= cond.round:
             return True
     return False
@@ -257,6 +274,7 @@ class ReferenceCounts:
     decided_round: np.ndarray  # (R,)
     raised: np.ndarray  # (K,)
     lifted: np.ndarray  # (K,) raised and not standing at the end
+    lift_round: np.ndarray  # (K, R + 2) first round in which a raised rule no longer stood
     blocked: dict[tuple[int, int], int] = field(default_factory=dict)  # (member, candidate)
     pivotal: dict[tuple[int, int], int] = field(default_factory=dict)
 
@@ -277,6 +295,7 @@ def reference_counts(scenario: Scenario, n: int, rng: np.random.Generator) -> Re
         np.zeros(scenario.decision.round_count, np.int64),
         np.zeros(n_rules, np.int64),
         np.zeros(n_rules, np.int64),
+        np.zeros((n_rules, scenario.decision.round_count + 2), np.int64),
     )
     for _ in range(n):
         trial = reference_trial(model, rng)
@@ -285,8 +304,9 @@ def reference_counts(scenario: Scenario, n: int, rng: np.random.Generator) -> Re
             counts.decided_round[trial.decided_round - 1] += 1
         for k in trial.raised:
             counts.raised[k] += 1
-        for k in trial.lifted:
+        for k, first in trial.lifted.items():
             counts.lifted[k] += 1
+            counts.lift_round[k, first] += 1
         for pair in trial.blocked:
             counts.blocked[pair] = counts.blocked.get(pair, 0) + 1
         for pair in trial.pivotal:

@@ -341,6 +341,70 @@ def test_objection_to_late_entrant_lifts_only_once_in_the_race():
     assert counts.decided_round.tolist() == [0, 0, 0, N, 0]
 
 
+def _late_entrant_case(rules: list[dict], rounds: int = 6):
+    """c1 in the race from round 1, c2 entering in round 4; c1 well backed."""
+    return make_scenario(
+        3,
+        [
+            {"id": "c1", "name": "One", "country": "AAA"},
+            {"id": "c2", "name": "Two", "country": "BBB", "enters": 4},
+        ],
+        support=support(c1=0.9, c2=0.6),
+        objections=rules,
+        decision={"rounds": rounds},
+    )
+
+
+def test_until_lifts_an_objection_to_a_late_entrant_only_once_it_exists():
+    # `t` (on c2, entering in round 4) would lift by its round condition after round 2; it
+    # exists from round 4, so it lifts at the end of round 3, and so does `s`, which waits
+    # for it: c1 is appointed in round 4, not round 3.
+    rules = [
+        {"id": "s", "members": "AAA", "candidates": "c1", "lift": 0, "until": [{"lifted": "t"}]},
+        {"id": "t", "members": "BBB", "candidates": "c2", "lift": 0, "until": [{"round": 3}]},
+    ]
+    counts = engine_counts(_late_entrant_case(rules), N, seed=30)
+    assert counts.outcomes.tolist() == [N, 0, 0, 0]
+    assert counts.decided_round.tolist() == [0, 0, 0, N, 0, 0]
+    assert counts.lift_round[1].tolist() == [0, 0, 0, 0, N, 0, 0, 0]
+    assert counts.lift_round[0].tolist() == [0, 0, 0, 0, N, 0, 0, 0]
+
+
+def test_a_rule_against_a_late_entrant_is_settled_only_once_it_enters():
+    # `t` is never raised; `s` waits for it all the same until c2 enters (round 4).
+    rules = [
+        {"id": "s", "members": "AAA", "candidates": "c1", "lift": 0, "until": [{"lifted": "t"}]},
+        {"id": "t", "members": "BBB", "candidates": "c2", "chance": 0},
+    ]
+    counts = engine_counts(_late_entrant_case(rules), N, seed=31)
+    assert counts.decided_round.tolist() == [0, 0, 0, N, 0, 0]
+    assert counts.raised.tolist() == [N, 0]
+
+
+def test_objections_to_a_candidate_who_never_entered_block_nobody_and_are_not_raised():
+    # c1 is appointed in round 1, before c2 enters: the hard veto on c2 never existed.
+    rules = [{"id": "t", "members": "BBB", "candidates": "c2", "lift": 0}]
+    counts = engine_counts(_late_entrant_case(rules), N, seed=32)
+    assert counts.outcomes.tolist() == [N, 0, 0, 0]
+    assert counts.raised.tolist() == [0]
+    assert counts.blocked.tolist() == [0]
+    assert counts.pivotal.tolist() == [0]
+
+
+def test_objections_to_a_late_entrant_count_once_the_trial_reaches_its_entry():
+    # A hard veto on c1 keeps every trial open until c2 enters in round 4. c2 is appointed
+    # then unless its own hard veto was raised; then the incumbent is extended.
+    rules = [
+        {"id": "s", "members": "AAA", "candidates": "c1", "lift": 0},
+        {"id": "t", "members": "BBB", "candidates": "c2", "chance": 0.5, "lift": 0},
+    ]
+    counts = engine_counts(_late_entrant_case(rules), N, seed=33)
+    appointed, extended = counts.outcomes[1], counts.outcomes[2]
+    assert appointed + extended == N and counts.decided_round[3] == appointed
+    assert counts.raised.tolist() == [N, extended] and within(extended, N, 0.5)
+    assert counts.blocked.tolist() == [N, extended]
+
+
 @pytest.mark.parametrize("k", [2, 3, 4])
 def test_ties_broken_at_random(k):
     scenario = make_scenario(3, k, support={"default": 0.8})

@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from reference import engine_counts, make_scenario
-from test_engine_reference import scenarios
+from strategies import scenarios
 
 from nato_sim.engine.compiled import compile_scenario
 from nato_sim.results.stats import wilson

@@ -120,15 +120,60 @@ class Layout:
         # Who has entered by round r, as a column; and whether everyone has.
         self.entered = [(cs.enters <= r)[:, None] for r in range(cs.rounds + 1)]
         self.all_entered = [bool(column.all()) for column in self.entered]
+        # An objection exists from the round its candidate enters (a bloc over several
+        # candidates, from the first of them): before that it neither blocks nor lifts, not
+        # even by `until`. Raised or not is drawn with the trial's first numbers all the same,
+        # so that every trial keeps its random numbers whatever the calendar.
+        self.unit_entry = np.array(
+            [min(int(entry[c]) for c in cands) if cands else 1 for cands in self.unit_cands],
+            dtype=np.int64,
+        )
+        units_of = [np.flatnonzero(cs.unit_rule == k) for k in range(n_rules)]
+        # The round from which all of a rule's objections exist: only then can the rule count
+        # as lifted for another's `until: {lifted: ...}`.
+        self.rule_settled = [
+            int(self.unit_entry[units].max()) if len(units) else 1 for units in units_of
+        ]
+        # The units of each `until` rule that step c may lift at the end of round r: all of
+        # them (None), or those that exist by round r + 1.
+        self.until_units: dict[int, list | None] = {}
+        for k in self.until_rules:
+            units = units_of[k]
+            self.until_units[k] = (
+                None
+                if (self.unit_entry[units] <= 1).all()
+                else [rows_of(units[self.unit_entry[units] <= r + 1]) for r in range(cs.rounds + 1)]
+            )
+        # Objections to candidates who enter late: a trial that ends before their candidate
+        # enters never saw them, so there they count neither as raised nor as blockers. The
+        # rules with such objections, with each unit's row and first round; and the late
+        # candidates with pairs, with their first round.
+        self.late_rules = [k for k in range(n_rules) if (self.unit_entry[units_of[k]] > 1).any()]
+        self.late_rule_units = [
+            [(int(u), int(self.unit_entry[u])) for u in units_of[k]] for k in self.late_rules
+        ]
+        self.late_candidates = [
+            (c, int(entry[c])) for c in range(n_cands) if entry[c] > 1 and self.pairs_of[c]
+        ]
 
         # Rounds whose end applies `until` to every open trial: those from which a `round`
-        # condition holds, and the first when a rule waits on another's lift (the other may
-        # never have been raised). Otherwise a condition can only come to hold in a trial
-        # whose state just changed: a candidate withdrew, a rule lifted.
+        # condition holds; the first from which a rule waited on is settled (it may never
+        # have been raised); and the last before an objection with a condition comes to
+        # exist (its condition may hold already). Otherwise a condition can only come to hold
+        # in a trial whose state just changed: a candidate withdrew, a rule lifted.
         conditions = [cond for k in self.until_rules for cond in cs.rule_until[k]]
         starts = {max(cond.target - 1, 1) for cond in conditions if cond.kind == "round"}
-        if any(cond.kind == "lifted" for cond in conditions):
-            starts.add(1)
+        starts |= {
+            max(self.rule_settled[cond.target] - 1, 1)
+            for cond in conditions
+            if cond.kind == "lifted"
+        }
+        starts |= {
+            int(self.unit_entry[u]) - 1
+            for k in self.until_rules
+            for u in units_of[k]
+            if self.unit_entry[u] > 1
+        }
         self.until_all = [r in starts for r in range(cs.rounds + 1)]
         # Rounds in which every open trial is looked at again, not only those whose state
         # changed: the first, those in which a candidate enters, and those after an `until`

@@ -114,6 +114,8 @@ class _Block:
         "qualifies",
         "bandwagon",
         "extend_chance",
+        "ended",
+        "first_raised",
     )
 
     def __init__(self, cs: Compiled, n: int, draws: Draws, layout: Layout) -> None:
@@ -202,6 +204,12 @@ class _Block:
         self.quit = np.zeros((n_quit, 1))
         self.trial = np.arange(n)  # position of each trial in the block
         self.open = np.ones(n, dtype=bool)
+        # For objections to late entrants only (Layout.late_rules): the round in which each
+        # trial ended (the last, until it is decided), and the first round in which each such
+        # rule has an objection raised that exists (rounds + 1: never).
+        late = bool(layout.late_rules or layout.late_candidates)
+        self.ended = np.full(n, cs.rounds, dtype=np.int16) if late else None
+        self.first_raised = _first_raised(layout, self.standing, cs.rounds) if late else None
 
     def keep(self, rows: np.ndarray) -> None:
         """Keep only the given trials (indexes, not empty), in order."""
@@ -240,7 +248,9 @@ def run_block(
     state = _Block(cs, n, draws, layout)
     counts = Counts.zeros(cs)
     counts.trials = n
-    counts.raised += trials.count_rows(layout.rules(state.standing))
+    raised = trials.count_rows(layout.rules(state.standing))
+    raised[layout.late_rules] = 0  # counted as their trials end (`_count_blockers`)
+    counts.raised += raised
     n_open = n
     changed: np.ndarray | None = None  # trials to look at again; None: every open one
     # The state of the `changed` trials as the last round's end left it: gathered already.
@@ -261,7 +271,7 @@ def run_block(
                 _set_chances(state, layout, seen)  # before those rows move
                 seen = None
             rows = np.flatnonzero(state.open)
-            _count_blockers(layout, counts, layout.pairs(state.standing), ~state.open)
+            _count_blockers(layout, counts, state, ~state.open)
             state.keep(rows)
             if seen is not None:
                 seen = seen.kept(rows)  # no chances to set for the trials just ended
@@ -274,7 +284,7 @@ def run_block(
         if changed is None or len(changed):
             changed_state = _apply_events(state, layout, cs, r, changed, lifts, quits, counts)
 
-    _count_blockers(layout, counts, layout.pairs(state.standing), None)
+    _count_blockers(layout, counts, state, None)
     extended = 0
     if n_open and cs.extend:
         chance = state.extend_chance
@@ -350,6 +360,8 @@ def _decide(
             np.take(eligible, decided, axis=1), state.base, cols.look_candidates, where, draws
         )
         state.open[where] = False
+        if state.ended is not None:
+            state.ended[where] = r
         if len(cols.look) <= 4:  # a count per row costs less than bincount's
             for row, candidate in enumerate(cols.look):
                 counts.outcomes[candidate] += np.count_nonzero(picked == row)
@@ -431,6 +443,8 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
     if seen.rows is not None and seen.live is not None:
         # Picked-out trials: work on those still open only, rather than mask the others.
         seen = _open_only(state, seen)
+        if not len(seen.rows):
+            return  # every trial looked at has just ended: no chance left to set
     rows, active, live = seen.rows, seen.active, seen.live
     backing = None
     if state.may_withdraw or (layout.n_liftable and not state.hazards_fixed):
@@ -594,18 +608,25 @@ def _apply_events(
 
 
 def _count_blockers(
-    layout: Layout, counts: Counts, pairs: np.ndarray, ended: np.ndarray | None
+    layout: Layout, counts: Counts, state: _Block, leaving: np.ndarray | None
 ) -> None:
-    """Count the pairs still objecting in the ended trials marked in `ended` (None: all).
+    """Count the pairs still objecting in the ended trials marked in `leaving` (None: every
+    trial of the working set), and the raised rules that `Layout.late_rules` lists.
 
     A candidate appointed has no pair standing against it, so every standing pair in a
     decided trial blocked a candidate who lost; in an undecided one, every candidate lost.
     An ended trial's state no longer changes, so its blockers are counted once, when it
     leaves the working set (compacted away, or at the block's end), rather than round by
-    round as trials end.
+    round as trials end. Objections to a candidate who had not entered when the trial ended
+    blocked nobody, and a rule whose raised objections did not exist yet was not raised.
     """
+    pairs = layout.pairs(state.standing)
     # Masked, not picked out: ANDing a row over every trial costs a tenth of a gather.
-    still = pairs if ended is None else pairs & ended
+    still = pairs & leaving if leaving is not None else pairs
+    if layout.late_candidates:
+        still = still.copy() if still is pairs else still
+        for c, entry in layout.late_candidates:
+            still[layout.pairs_of[c]] &= state.ended >= entry
     counts.blocked += trials.count_rows(still)
     for pairs_of in layout.pairs_of:
         # A pair is the sole blocker when no other pair of its candidate still objects.
@@ -614,6 +635,21 @@ def _count_blockers(
         elif pairs_of:
             alone = pairs[pairs_of].sum(axis=0, dtype=np.int16) == 1
             counts.pivotal[pairs_of] += trials.count_rows(still[pairs_of] & alone)
+    for row, k in enumerate(layout.late_rules):
+        raised = state.first_raised[row] <= state.ended
+        if leaving is not None:
+            raised &= leaving
+        counts.raised[k] += np.count_nonzero(raised)
+
+
+def _first_raised(layout: Layout, standing: np.ndarray, rounds: int) -> np.ndarray:
+    """For each rule of `layout.late_rules`, the first round in which one of its raised
+    objections exists, per trial; rounds + 1 where none is raised."""
+    first = np.full((len(layout.late_rules), standing.shape[1]), rounds + 1, dtype=np.int16)
+    for row, units in enumerate(layout.late_rule_units):
+        for unit, entry in units:
+            np.minimum(first[row], np.where(standing[unit], entry, rounds + 1), out=first[row])
+    return first
 
 
 def _choose(
@@ -676,6 +712,8 @@ def _apply_until(
 ) -> None:
     """Step c, in place: lift objections whose `until` condition holds, until nothing changes.
 
+    Only objections that exist in round r + 1 are lifted, and a rule waited on counts as
+    lifted only once all its objections exist (`Layout.until_units`, `Layout.rule_settled`).
     `open_` marks the trials still open when some have ended (their state stays as it was).
     """
     changed = bool(layout.until_rules)
@@ -683,13 +721,15 @@ def _apply_until(
         changed = False
         rule_standing = layout.rules(standing)
         for k in layout.until_rules:
-            units = layout.rules.groups[k]
+            by_round = layout.until_units[k]
+            units = layout.rules.groups[k] if by_round is None else by_round[r]
             holds = np.zeros(standing.shape[1], dtype=bool)
             for cond in cs.rule_until[k]:
                 if cond.kind == "withdrawn":
                     holds |= ~in_race[cond.target]
                 elif cond.kind == "lifted":
-                    holds |= ~rule_standing[cond.target]
+                    if r + 1 >= layout.rule_settled[cond.target]:
+                        holds |= ~rule_standing[cond.target]
                 elif r + 1 >= cond.target:
                     holds[:] = True
             if open_ is not None:
