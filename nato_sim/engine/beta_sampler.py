@@ -37,7 +37,7 @@ def beta_variates(a: float, b: float, n: int, rng: np.random.Generator) -> np.nd
     return sampler.draw(n, rng)
 
 
-def _log_density(x: np.ndarray, a: float, b: float) -> np.ndarray:
+def _log_density(x: np.ndarray | float, a: float, b: float) -> np.ndarray:
     """log of x^(a-1) (1-x)^(b-1), the density up to a constant; exponents of 0 are left out
     so that x = 0 or 1 gives 0, not nan, where the density is flat."""
     out = np.zeros(np.shape(x))

@@ -179,7 +179,8 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         if milestone.round is not None:
             last = milestone.round
         else:
-            assert dates is not None  # cross-reference check requires a calendar
+            # The format requires a date where there is no round, and a calendar for dates.
+            assert dates is not None and milestone.date is not None
             last = sum(1 for d in dates if d <= milestone.date)
         milestones.append((milestone.name, last))
 

@@ -378,19 +378,23 @@ def _decide(
     return _Seen(len(decided), rows, standing, active, live)
 
 
-def _open_only(state: _Block, seen: _Seen) -> _Seen:
-    """The trials of `seen` (picked out, some just decided) still open; the chances of those
-    just decided set to 0, since nothing happens in them any more.
+def _open_only(state: _Block, seen: _Seen) -> _Seen | None:
+    """The trials of `seen` (picked out, some just decided) still open, None if none is; the
+    chances of those just decided set to 0, since nothing happens in them any more.
 
     Only after the first round, which sets the chances of every trial of the working set.
     """
-    ended = seen.rows[~seen.live]
+    rows, live = seen.rows, seen.live
+    assert rows is not None and live is not None  # picked-out trials, some of them ended
+    ended = rows[~live]
     trials.put(state.hazard, ended, 0.0)
     trials.put(state.quit, ended, 0.0)
-    still = np.flatnonzero(seen.live)
+    still = np.flatnonzero(live)
+    if not len(still):
+        return None
     return _Seen(
         seen.decided,
-        seen.rows[still],
+        rows[still],
         np.take(seen.standing, still, axis=1),
         trials.take(seen.active, still),
         None,
@@ -442,9 +446,10 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
     from the state seen there; 0 in those that ended: nothing happens in them any more."""
     if seen.rows is not None and seen.live is not None:
         # Picked-out trials: work on those still open only, rather than mask the others.
-        seen = _open_only(state, seen)
-        if not len(seen.rows):
+        still_open = _open_only(state, seen)
+        if still_open is None:
             return  # every trial looked at has just ended: no chance left to set
+        seen = still_open
     rows, active, live = seen.rows, seen.active, seen.live
     backing = None
     if state.may_withdraw or (layout.n_liftable and not state.hazards_fixed):
@@ -452,6 +457,7 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
     if layout.n_liftable:
         _set_hazards(state, layout, seen, backing)
     if state.may_withdraw:
+        assert backing is not None  # computed above whenever someone may withdraw
         # Step b: candidates behind the front-runner withdraw with their probability.
         may = layout.quitter_rows
         # Every candidate is backed. Those not in the race count as backing 0: backings are
@@ -461,6 +467,7 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
         for c, always in enumerate(layout.always_active):
             value = backing[c] if always else backing[c] * active[c]
             top = value.copy() if top is None else np.maximum(top, value, out=top)
+        assert top is not None  # there is at least one candidate
         top -= TOLERANCE
         behind = backing[may] < top
         behind &= active[may]
@@ -494,6 +501,7 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen, backing: np.ndarray
         else:
             trials.put(state.hazard, rows, hazard)
         return
+    assert backing is not None  # given whenever the hazards are not fixed
     bandwagon = trials.pick(state.bandwagon, rows)
     log_keep = trials.pick(state.log_keep, rows)
     position = layout.backed[state.may_withdraw].position
@@ -626,6 +634,7 @@ def _count_blockers(
     if layout.late_candidates:
         still = still.copy() if still is pairs else still
         for c, entry in layout.late_candidates:
+            assert state.ended is not None  # kept whenever a candidate enters late
             still[layout.pairs_of[c]] &= state.ended >= entry
     counts.blocked += trials.count_rows(still)
     for pairs_of in layout.pairs_of:
@@ -636,6 +645,7 @@ def _count_blockers(
             alone = pairs[pairs_of].sum(axis=0, dtype=np.int16) == 1
             counts.pivotal[pairs_of] += trials.count_rows(still[pairs_of] & alone)
     for row, k in enumerate(layout.late_rules):
+        assert state.first_raised is not None and state.ended is not None  # kept when late
         raised = state.first_raised[row] <= state.ended
         if leaving is not None:
             raised &= leaving

@@ -62,7 +62,9 @@ def put(target: np.ndarray, rows: np.ndarray, values) -> None:
             row[rows] = value
 
 
-def put_rows(target: np.ndarray, which: list[int], rows: np.ndarray, values: np.ndarray) -> None:
+def put_rows(
+    target: np.ndarray, which: list[int] | np.ndarray, rows: np.ndarray, values: np.ndarray
+) -> None:
     """target[which][:, rows] = values[which]: only the given rows are written."""
     for row in which:
         target[row][rows] = values[row]
