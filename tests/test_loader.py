@@ -6,6 +6,9 @@ the whole problems (file, line, column, key path, message, hint) that loading it
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -271,3 +274,89 @@ def test_type_and_reference_problems_are_reported_together(tmp_path):
         f"{bad}:9:65: objections[0].until: 'until' conditions wait on each other in a cycle: "
         "x -> y -> x (such rules could never lift)",
     ]
+
+
+def scenario_with_seeds(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the minimal scenario with an empty seeds/ folder beside it."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    path = tmp_path / "s.yaml"
+    path.write_text(MINIMAL.read_text(encoding="utf-8"), encoding="utf-8")
+    return path, seeds
+
+
+def test_odd_entries_in_a_seeds_folder_are_each_named_and_nothing_waits_on_a_pipe(tmp_path):
+    path, seeds = scenario_with_seeds(tmp_path)
+    (seeds / "a-folder.yaml").mkdir()
+    (seeds / "b-loop.yaml").symlink_to("b-loop.yaml")
+    os.mkfifo(seeds / "c-pipe.yaml")
+    (seeds / "d-gone.yaml").symlink_to("nowhere.yaml")
+    # A process of its own: reading the pipe would wait for a writer for ever.
+    result = subprocess.run(
+        [sys.executable, "-m", "nato_sim", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert result.stdout == (
+        f"INVALID {path}: 4 problems found:\n"
+        f"  {seeds / 'a-folder.yaml'}: is a folder, not a file\n"
+        f"  {seeds / 'b-loop.yaml'}: cannot read the file: Too many levels of symbolic links\n"
+        f"  {seeds / 'c-pipe.yaml'}: is a named pipe, not a file\n"
+        f"  {seeds / 'd-gone.yaml'}: cannot read the file: No such file or directory\n"
+    )
+    assert result.stderr == "1 of 1 file invalid\n"
+
+
+def test_an_unreadable_seeds_file_is_named(tmp_path, monkeypatch):
+    path, seeds = scenario_with_seeds(tmp_path)
+    locked = seeds / "locked.yaml"
+    locked.write_text("document: {title: T, date: 2024-01-02, kind: k}\n", encoding="utf-8")
+    real_open = os.open
+
+    def denied(file, flags, *args, **kwargs):
+        # chmod 000 does not stop root, who may run this: refuse the file here instead.
+        if Path(file) == locked:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, flags, *args, **kwargs)
+
+    monkeypatch.setattr("nato_sim.scenario.claims.os.open", denied)
+    assert problems(str(path)) == [f"{locked}: cannot read the file: Permission denied"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its mode")
+def test_a_seeds_file_without_read_permission_is_named(tmp_path):
+    path, seeds = scenario_with_seeds(tmp_path)
+    locked = seeds / "locked.yaml"
+    locked.write_text("document: {title: T, date: 2024-01-02, kind: k}\n", encoding="utf-8")
+    locked.chmod(0)
+    assert problems(str(path)) == [f"{locked}: cannot read the file: Permission denied"]
+
+
+def test_a_seeds_folder_that_cannot_be_listed_is_named(tmp_path, monkeypatch):
+    path, seeds = scenario_with_seeds(tmp_path)
+
+    real_scandir = os.scandir
+
+    def denied(folder):
+        if Path(folder) == seeds:
+            raise PermissionError(13, "Permission denied", str(folder))
+        return real_scandir(folder)
+
+    monkeypatch.setattr("nato_sim.scenario.claims.os.scandir", denied)
+    assert problems(str(path)) == [f"{seeds}: cannot read the seeds folder: Permission denied"]
+
+
+def test_a_named_pipe_given_as_the_scenario_is_refused_unopened(tmp_path):
+    fifo = tmp_path / "s.yaml"
+    os.mkfifo(fifo)
+    assert problems(str(fifo)) == [f"{fifo}: is a named pipe, not a file"]
+
+
+def test_a_seeds_link_loop_beside_the_scenario_is_no_crash(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(MINIMAL.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "seeds").symlink_to("seeds")
+    assert load(str(path)).title == load(MINIMAL).title

@@ -6,14 +6,16 @@ import difflib
 import functools
 import hashlib
 import json
-from collections.abc import Sequence
+import os
+import stat
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from nato_sim.errors import Problem, ScenarioError
+from nato_sim.errors import Problem, ScenarioError, UsageError
 from nato_sim.scenario.bundled import bundled_scenarios, seeds_dir
-from nato_sim.scenario.claims import Claim, load_claims
+from nato_sim.scenario.claims import Claim, file_kind, load_claims, read_input
 from nato_sim.scenario.crossref import check_references
 from nato_sim.scenario.overrides import Override, apply_overrides, parse_override
 from nato_sim.scenario.schema import Scenario
@@ -29,6 +31,9 @@ def resolve(source: str | Path) -> Path:
     path = Path(source)
     if path.is_file():
         return path
+    kind = _special_kind(path)
+    if kind is not None:
+        raise ScenarioError([Problem(str(source), f"is {kind}, not a file")])
     bundled = bundled_scenarios()
     name = str(source).removesuffix(".yaml")
     if name in bundled:
@@ -44,38 +49,101 @@ def resolve(source: str | Path) -> Path:
     raise ScenarioError([Problem(str(source), what, hint=hint)])
 
 
+def _special_kind(path: Path) -> str | None:
+    """What `path` is when it exists but is neither a regular file nor a folder, else None."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return file_kind(mode)
+
+
+def check_source(source: object) -> str | Path:
+    """`source` if it can name a scenario file (a str or a path); UsageError otherwise."""
+    if isinstance(source, (str, os.PathLike)) and not isinstance(source, bytes):
+        return source  # type: ignore[return-value]
+    raise UsageError(
+        "a scenario is a bundled scenario name such as 'nato-2024', the path of a scenario "
+        f"file or a Scenario from nato_sim.load(); got {_describe(source)}"
+    )
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}" if value is not None else "None"
+
+
+def parse_overrides(overrides: object) -> list[Override]:
+    """Overrides as given to the API: ``"path=value"`` strings or Overrides.
+
+    One string is taken as one override, not as a sequence of characters; None as none.
+
+    Raises:
+        UsageError: not a string or a sequence of strings, or a malformed override.
+    """
+    if overrides is None:
+        return []
+    if isinstance(overrides, (str, Override)):
+        overrides = [overrides]
+    if not isinstance(overrides, Iterable) or isinstance(overrides, (bytes, bytearray, Mapping)):
+        raise UsageError(
+            "overrides must be a list of 'path=value' strings, e.g. "
+            f"['objections.tur-rutte.lift=0.6']; got {_describe(overrides)}"
+        )
+    parsed = []
+    for item in overrides:
+        if isinstance(item, Override):
+            parsed.append(item)
+        elif isinstance(item, str):
+            parsed.append(parse_override(item))
+        else:
+            raise UsageError(f"each override must be a 'path=value' string, got {_describe(item)}")
+    return parsed
+
+
 def load(source: str | Path, overrides: Sequence[str | Override] = ()) -> Scenario:
     """Read, override and validate a scenario file or bundled scenario.
 
     Args:
-        source: a path, or the name of a bundled scenario such as ``"nato-2024"``.
-        overrides: ``"path=value"`` strings (as for ``--set``) applied before validation.
+        source: a path, or the name of a bundled scenario such as ``"nato-2024"``; a
+            Scenario already loaded is taken as it is (with the overrides applied).
+        overrides: ``"path=value"`` strings (as for ``--set``) applied before validation;
+            a single string is one override.
 
     Returns:
         The validated scenario; its ``origin`` and ``overrides`` say where it came from.
 
     Raises:
         ScenarioError: the file is missing or invalid (all problems at once).
-        UsageError: an override is malformed or names no field.
+        UsageError: the source is not a name or path, or an override is malformed or
+            names no field.
     """
-    path = resolve(source)
-    try:
-        text = path.read_bytes()
-    except OSError as error:
-        raise ScenarioError(
-            [Problem(str(path), f"cannot read the file: {error.strerror}")]
-        ) from None
+    parsed = parse_overrides(overrides)
+    if isinstance(source, Scenario):
+        return with_overrides(source, parsed) if parsed else source
+    path = resolve(check_source(source))
+    text = read_input(path)
     doc = parse_yaml(text, str(source) if Path(source).is_file() else str(path))
-    parsed = [o if isinstance(o, Override) else parse_override(o) for o in overrides]
     scenario = validate(doc, parsed, claims_for(path))
     scenario._origin = str(source)
     scenario._overrides = tuple(o.text for o in parsed)
     return scenario
 
 
+def as_scenario(source: Scenario | str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """A loaded scenario (path, bundled name or Scenario) with overrides applied."""
+    return load(source, overrides)
+
+
 def with_overrides(scenario: Scenario, overrides: Sequence[str | Override]) -> Scenario:
     """A copy of a scenario with `path=value` overrides applied and validated again."""
-    parsed = [o if isinstance(o, Override) else parse_override(o) for o in overrides]
+    if not isinstance(scenario, Scenario):
+        raise UsageError(f"with_overrides takes a Scenario, got {_describe(scenario)}")
+    parsed = parse_overrides(overrides)
     data = scenario.model_dump(mode="python", exclude_none=True)
     doc = ParsedYaml(file="(scenario)", data=data, positions={}, booleans={})
     result = validate(doc, parsed, None)
@@ -133,9 +201,11 @@ def scenario_hash(scenario: Scenario) -> str:
 
 def claims_for(path: Path) -> dict[str, Claim]:
     """The bundled claims plus those of a `seeds/` folder beside or above the file."""
-    folders = [seeds_dir().resolve()]
-    for parent in list(path.resolve().parents)[:3]:
-        candidate = (parent / "seeds").resolve()
+    # os.path.realpath, not Path.resolve: on a symbolic link loop the latter raises
+    # RuntimeError before Python 3.13.
+    folders = [Path(os.path.realpath(seeds_dir()))]
+    for parent in list(Path(os.path.realpath(path)).parents)[:3]:
+        candidate = Path(os.path.realpath(parent / "seeds"))
         if candidate.is_dir() and candidate not in folders:
             folders.append(candidate)
     return _claims(tuple(folders))
