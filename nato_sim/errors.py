@@ -4,17 +4,20 @@ Exit codes (also listed in the README):
 
 ====  ==========================================================
 0     success
-1     internal error (a bug: please report it with the command)
+1     internal error (a bug: please report it with the command), or a worker
+      process died (killed, out of memory); the message says which
 2     usage error (bad option, bad --set / --vary syntax, unknown field)
 3     invalid input (scenario or claims file missing, unreadable or invalid)
-4     output error (an output file could not be written)
+4     output error (an output file, or stdout, could not be written)
 130   interrupted (Ctrl-C); the results so far were printed
+141   stdout was closed early (``nato-sim run ... | head``); nothing more is printed
 ====  ==========================================================
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -22,6 +25,7 @@ EXIT_USAGE = 2
 EXIT_INVALID = 3
 EXIT_OUTPUT = 4
 EXIT_INTERRUPTED = 130
+EXIT_CLOSED = 141  # 128 + SIGPIPE: what a shell reports for a tool a closed pipe stopped
 
 
 def format_path(path: tuple[str | int, ...]) -> str:
@@ -77,6 +81,31 @@ class OutputError(NatoSimError):
     """An output file could not be written."""
 
     exit_code = EXIT_OUTPUT
+
+
+class WorkerError(NatoSimError):
+    """A worker process died before its blocks were done (killed, out of memory).
+
+    Not a mistake in nato-sim's code, yet the run is incomplete: `results`, when set,
+    holds the blocks finished before, marked partial (``results.partial``).
+
+    Args:
+        reason: which worker died and how.
+        results: the partial results, when there are any to keep.
+    """
+
+    exit_code = EXIT_INTERNAL
+
+    def __init__(self, reason: str, results: Any = None) -> None:
+        self.reason = reason
+        self.results = results
+        text = reason
+        if results is not None:
+            text += (
+                f"; the {results.trials:,} trials finished before are in this error's "
+                "`results`, marked partial"
+            )
+        super().__init__(text)
 
 
 @dataclass

@@ -50,8 +50,11 @@ def test_load_simulate_and_to_dict_round_trip_through_json():
     by_outcome = {row["outcome"]: row["probability"] for row in data["outcomes"]}
     for outcome, probability in by_outcome.items():
         assert results.probability(outcome) == probability
-    with pytest.raises(KeyError):
+    with pytest.raises(nato_sim.UsageError) as error:
         results.probability("gamma")
+    assert str(error.value) == (
+        "no outcome 'gamma'; the outcomes are alpha, beta, extension, no-decision"
+    )
 
 
 def test_a_seed_a_seed_sequence_and_a_generator_from_it_give_the_same_run():

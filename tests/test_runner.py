@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
+import re
+import signal
 from dataclasses import fields
 from pathlib import Path
 
@@ -11,7 +15,7 @@ import pytest
 
 from nato_sim.engine.compiled import compile_scenario
 from nato_sim.engine.rounds import Counts
-from nato_sim.errors import UsageError
+from nato_sim.errors import UsageError, WorkerError
 from nato_sim.results.stats import half_width
 from nato_sim.running.runner import (
     block_trials,
@@ -19,6 +23,7 @@ from nato_sim.running.runner import (
     run_seeded_block,
     seed_sequence,
     simulate,
+    useful_workers,
 )
 from nato_sim.scenario.loader import load
 
@@ -149,3 +154,67 @@ def test_interrupt_keeps_the_finished_blocks(scenario, workers):
     assert results.counts.outcomes.sum() == 2_000
     full = list(iter_blocks(scenario, 2_000, rng=6, block_size=1_000))
     assert same_counts(results.counts, full[0].counts + full[1].counts)
+
+
+def new_children(before: set[int]) -> set[int]:
+    return {p.pid for p in multiprocessing.active_children()} - before
+
+
+@pytest.mark.parametrize("cores, blocks, expected", [(3, 6, 3), (8, 2, 2)])
+def test_no_more_processes_start_than_cores_or_blocks(
+    scenario, monkeypatch, cores, blocks, expected
+):
+    monkeypatch.setattr("nato_sim.running.runner.default_workers", lambda: cores)
+    before = {p.pid for p in multiprocessing.active_children()}
+    seen: set[int] = set()
+    stream = iter_blocks(scenario, blocks * 500, rng=2, workers=64, block_size=500)
+    counts = []
+    for block in stream:
+        seen |= new_children(before)
+        counts.append(block.counts)
+    assert len(seen) == expected
+    alone = list(iter_blocks(scenario, blocks * 500, rng=2, workers=1, block_size=500))
+    assert all(same_counts(a.counts, b) for a, b in zip(alone, counts, strict=True))
+
+
+@pytest.mark.parametrize(
+    "workers, cores, blocks, expected",
+    [
+        (None, 4, None, 4),
+        (64, 4, None, 4),
+        (3, 4, 10, 3),
+        (64, 4, 2, 2),
+        (2, 4, 1, 1),
+        (None, 1, 9, 1),
+    ],
+)
+def test_useful_workers(monkeypatch, workers, cores, blocks, expected):
+    monkeypatch.setattr("nato_sim.running.runner.default_workers", lambda: cores)
+    assert useful_workers(workers, blocks) == expected
+
+
+def test_a_worker_killed_mid_run_raises_with_the_finished_blocks(scenario):
+    def kill_a_worker(block, total):
+        if block.index == 0:
+            os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
+
+    with pytest.raises(WorkerError) as caught:
+        simulate(
+            scenario, trials=200_000, rng=6, workers=2, block_size=1_000, on_block=kill_a_worker
+        )
+    error = caught.value
+    assert re.fullmatch(
+        r"a worker process died unexpectedly \(pid \d+, killed by SIGKILL, as when the "
+        r"system runs out of memory\)",
+        error.reason,
+    )
+    partial = error.results
+    assert partial.partial and partial.provenance["stopped_by"] == "worker-died"
+    assert 1_000 <= partial.trials < 200_000 and partial.trials % 1_000 == 0
+    assert str(error) == (
+        f"{error.reason}; the {partial.trials:,} trials finished before are in this error's "
+        "`results`, marked partial"
+    )
+    whole = simulate(scenario, trials=partial.trials, rng=6, workers=1, block_size=1_000)
+    assert same_counts(partial.counts, whole.counts)
+    assert multiprocessing.active_children() == []

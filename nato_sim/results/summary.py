@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import platform
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -12,10 +13,13 @@ import numpy as np
 from nato_sim._version import __version__
 from nato_sim.engine.compiled import Compiled
 from nato_sim.engine.rounds import Counts
+from nato_sim.errors import UsageError
 from nato_sim.results.stats import histogram_mean, histogram_median, wilson
 from nato_sim.scenario.schema import Scenario
 
 SCHEMA_VERSION = 1
+# `stopped_by` values of a run that did not run every trial asked for.
+PARTIAL_STOPS = ("interrupted", "worker-died")
 
 
 @dataclass(frozen=True)
@@ -97,17 +101,31 @@ class Results:
 
     @property
     def partial(self) -> bool:
-        """True when the run was interrupted before it had run every trial asked for."""
-        return self.provenance["stopped_by"] == "interrupted"
+        """True when the run stopped before it had run every trial asked for.
+
+        That is when Ctrl-C interrupted it or a worker process died; `stopped_by` in the
+        provenance says which.
+        """
+        return self.provenance["stopped_by"] in PARTIAL_STOPS
+
+    def outcome(self, outcome: str) -> OutcomeRow:
+        """The row of an outcome: a candidate id, `extension` or `no-decision`.
+
+        Raises:
+            UsageError: no such outcome (with the closest one, if any is close).
+        """
+        labels = [row.outcome for row in self.outcomes]
+        if isinstance(outcome, str) and outcome in labels:
+            return self.outcomes[labels.index(outcome)]
+        raise UsageError(unknown_name("outcome", outcome, labels))
 
     def probability(self, outcome: str) -> float:
-        """P(outcome) for a candidate id, `extension` or `no-decision`."""
-        for row in self.outcomes:
-            if row.outcome == outcome:
-                return row.probability
-        raise KeyError(
-            f"no outcome {outcome!r}; outcomes: {', '.join(r.outcome for r in self.outcomes)}"
-        )
+        """P(outcome) for a candidate id, `extension` or `no-decision`.
+
+        Raises:
+            UsageError: no such outcome (with the closest one, if any is close).
+        """
+        return self.outcome(outcome).probability
 
     def to_pandas(self):
         """One row per outcome with provenance, as a DataFrame (needs the 'pandas' extra)."""
@@ -152,6 +170,18 @@ class Results:
             "blockers": rows(self.blockers),
             "rules": rows(self.rules),
         }
+
+
+def unknown_name(what: str, name: object, known: list[str]) -> str:
+    """The message for a name that is not among `known`, with the closest if one is close."""
+    text = f"no {what} {name!r}; the {what}s are {', '.join(known)}"
+    if isinstance(name, str):
+        close = difflib.get_close_matches(name, known, n=1)
+        if close:
+            text += f" (did you mean {close[0]!r}?)"
+    elif name is not None:
+        text += f" ({what}s are named by strings, got {type(name).__name__})"
+    return text
 
 
 def build_results(

@@ -1,11 +1,9 @@
-"""Running blocks of trials: seeding, worker processes, early stopping.
+"""Running blocks of trials: blocks, worker processes, early stopping.
 
-Block ``i`` always draws from ``SeedSequence(entropy, spawn_key=(i,))`` through PCG64DXSM
-and always holds the same number of trials, so the summed counts do not depend on how
-many workers ran the blocks or in which order they finished. Within the block, the process
-(objections, lifts, withdrawals) draws from its child ``(i, 0)`` and uncertain parameter j
-from the child ``(i, 1, j)``: a variant that changes one parameter then keeps every other
-random number where it was, which makes comparisons on common random numbers sharp.
+A run is cut into blocks of `BLOCK_SIZE` trials; block ``i`` draws from its own streams
+(see :mod:`nato_sim.running.seeding`) and always holds the same number of trials, so the
+summed counts do not depend on how many workers ran the blocks or in which order they
+finished.
 """
 
 from __future__ import annotations
@@ -13,25 +11,54 @@ from __future__ import annotations
 import ctypes
 import functools
 import os
-import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from nato_sim.engine.compiled import Compiled, compile_scenario
 from nato_sim.engine.rounds import Counts, run_block
-from nato_sim.errors import UsageError
+from nato_sim.errors import WorkerError
 from nato_sim.results.stats import half_width
 from nato_sim.results.summary import Results, build_results
+from nato_sim.running.checks import (
+    MAX_TRIALS,
+    check_callback,
+    check_count,
+    check_precision,
+    check_trials,
+    check_workers,
+)
+from nato_sim.running.seeding import (
+    BIT_GENERATOR,
+    block_generator,
+    parameter_generators,
+    seed_sequence,
+)
+from nato_sim.running.workers import WorkerPool, worker_state
+from nato_sim.scenario.loader import as_scenario
 from nato_sim.scenario.schema import Scenario
 
+__all__ = [
+    "BIT_GENERATOR",
+    "BLOCK_SIZE",
+    "MAX_TRIALS",
+    "Block",
+    "block_generator",
+    "block_trials",
+    "default_workers",
+    "iter_blocks",
+    "parameter_generators",
+    "run_seeded_block",
+    "seed_sequence",
+    "simulate",
+    "useful_workers",
+]
+
 BLOCK_SIZE = 2**16
-BIT_GENERATOR = "PCG64DXSM"
-MAX_TRIALS = 10**9
 
 
 @dataclass(frozen=True)
@@ -41,45 +68,6 @@ class Block:
     index: int
     trials: int
     counts: Counts
-
-
-def seed_sequence(
-    rng: int | np.random.SeedSequence | np.random.Generator | None,
-) -> np.random.SeedSequence:
-    """The root seed sequence for `rng`: an int seed, a SeedSequence, a Generator or None.
-
-    None draws fresh entropy from the OS; the entropy is reported so the run can be
-    replayed. A Generator contributes the seed sequence it was made from.
-    """
-    if rng is None:
-        return np.random.SeedSequence()
-    if isinstance(rng, np.random.SeedSequence):
-        return rng
-    if isinstance(rng, np.random.Generator):
-        seq = rng.bit_generator.seed_seq
-        if not isinstance(seq, np.random.SeedSequence):
-            raise UsageError("the generator was not made from a SeedSequence; pass a seed")
-        return seq
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.SeedSequence(int(rng))
-    raise UsageError(
-        f"rng must be a non-negative int seed, a SeedSequence or a Generator, got {rng!r}"
-    )
-
-
-def _generator(root: np.random.SeedSequence, *key: int) -> np.random.Generator:
-    seq = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, *key))
-    return np.random.Generator(np.random.PCG64DXSM(seq))
-
-
-def block_generator(root: np.random.SeedSequence, index: int) -> np.random.Generator:
-    """The process stream of block `index`: the child (index, 0) of the block's sequence."""
-    return _generator(root, index, 0)
-
-
-def parameter_generators(root: np.random.SeedSequence, index: int):
-    """For block `index`, the stream of uncertain parameter j: the child (index, 1, j)."""
-    return lambda position: _generator(root, index, 1, position)
 
 
 @functools.cache
@@ -114,19 +102,8 @@ def block_trials(index: int, trials: int | None, block_size: int) -> int:
     return max(0, min(block_size, trials - index * block_size))
 
 
-_WORKER_SCENARIO: Compiled | None = None
-
-
-def _worker_init(compiled: Compiled) -> None:
-    global _WORKER_SCENARIO
-    _WORKER_SCENARIO = compiled
-    # Ctrl-C is the parent's to handle: it stops at a block boundary and keeps results.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _worker_block(root: np.random.SeedSequence, index: int, n: int) -> Counts:
-    assert _WORKER_SCENARIO is not None
-    return run_seeded_block(_WORKER_SCENARIO, n, root, index)
+    return run_seeded_block(worker_state(), n, root, index)
 
 
 def default_workers() -> int:
@@ -137,8 +114,18 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def useful_workers(workers: int | None, n_blocks: int | None) -> int:
+    """How many processes to start: as asked (None: all cores), at most one per core and block.
+
+    More would only compete for the same cores or sit idle.
+    """
+    cores = default_workers()
+    wanted = cores if workers is None else min(workers, cores)
+    return max(1, wanted if n_blocks is None else min(wanted, n_blocks))
+
+
 def iter_blocks(
-    scenario: Scenario | Compiled,
+    scenario: Scenario | Compiled | str | Path,
     trials: int | None,
     rng=None,
     *,
@@ -149,35 +136,46 @@ def iter_blocks(
     """Yield finished blocks in block order; stop iterating at any time to stop early.
 
     Args:
-        scenario: a scenario or an already compiled one.
+        scenario: a scenario, a bundled name or path, or an already compiled scenario.
         trials: total trials, or None to go on until the caller stops.
         rng: seed, SeedSequence or Generator (see `seed_sequence`); ignored if `root` given.
-        workers: processes to use; 1 runs in this process, None uses all cores.
+        workers: processes to use; 1 runs in this process, None uses all cores. No more
+            are started than there are cores or blocks.
         block_size: trials per block; part of what a seed reproduces.
         root: the root seed sequence, when the caller already made one.
+
+    Raises:
+        UsageError: an argument of the wrong type or out of range.
+        WorkerError: a worker process died; the blocks yielded before are complete.
     """
-    compiled = scenario if isinstance(scenario, Compiled) else compile_scenario(scenario)
+    if trials is not None:
+        trials = check_trials(trials)
+    workers = check_workers(workers)
+    block_size = check_count("block_size", block_size)
+    compiled = (
+        scenario if isinstance(scenario, Compiled) else compile_scenario(as_scenario(scenario))
+    )
     root = root if root is not None else seed_sequence(rng)
-    workers = default_workers() if workers is None else workers
-    if workers < 1:
-        raise UsageError(f"workers must be at least 1, got {workers}")
-    if block_size < 1:
-        raise UsageError(f"block_size must be at least 1, got {block_size}")
     n_blocks = None if trials is None else -(-trials // block_size)
-    if workers == 1 or n_blocks == 1:
-        index = 0
-        while n_blocks is None or index < n_blocks:
-            n = block_trials(index, trials, block_size)
-            yield Block(index, n, run_seeded_block(compiled, n, root, index))
-            index += 1
-        return
-    yield from _parallel_blocks(compiled, root, trials, n_blocks, workers, block_size)
+    workers = useful_workers(workers, n_blocks)
+    if workers == 1:
+        return _serial_blocks(compiled, root, trials, n_blocks, block_size)
+    return _parallel_blocks(compiled, root, trials, n_blocks, workers, block_size)
 
 
-def _parallel_blocks(compiled, root, trials, n_blocks, workers, block_size):
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(compiled,))
-    pending: deque[tuple[int, int, Future]] = deque()
+def _serial_blocks(compiled, root, trials, n_blocks, block_size) -> Iterator[Block]:
+    index = 0
+    while n_blocks is None or index < n_blocks:
+        n = block_trials(index, trials, block_size)
+        yield Block(index, n, run_seeded_block(compiled, n, root, index))
+        index += 1
+
+
+def _parallel_blocks(compiled, root, trials, n_blocks, workers, block_size) -> Iterator[Block]:
+    pool = WorkerPool(workers, compiled)
+    pending: deque = deque()
     next_index = 0
+    finished = False
     try:
         while True:
             # Keep a few blocks queued per worker, never all: the caller may stop early.
@@ -186,15 +184,18 @@ def _parallel_blocks(compiled, root, trials, n_blocks, workers, block_size):
                 pending.append((next_index, n, pool.submit(_worker_block, root, next_index, n)))
                 next_index += 1
             if not pending:
+                finished = True
                 return
             index, n, future = pending.popleft()
-            yield Block(index, n, future.result())
+            yield Block(index, n, pool.result(future))
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # Stopped early (Ctrl-C, a precision reached, a dead worker): blocks still running
+        # would be thrown away, so their workers are stopped rather than waited for.
+        pool.close(finished=finished)
 
 
 def simulate(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     trials: int = 100_000,
     rng=None,
     *,
@@ -207,7 +208,8 @@ def simulate(
     """Run the scenario and summarise it.
 
     Args:
-        scenario: a validated scenario (see `nato_sim.load`).
+        scenario: a validated scenario (see `nato_sim.load`), a bundled scenario name
+            such as ``"nato-2024"`` or the path of a scenario file.
         trials: number of trials; with `precision`, the most that may be run.
         rng: an int seed, a SeedSequence, a Generator, or None for fresh entropy.
         workers: processes to use; None uses all cores. Results do not depend on it.
@@ -219,16 +221,25 @@ def simulate(
 
     Returns:
         Results; `results.partial` is True when Ctrl-C stopped the run early.
+
+    Raises:
+        UsageError: an argument of the wrong type or out of range.
+        ScenarioError: a scenario file that is missing or invalid.
+        WorkerError: a worker process died; its `results` hold the blocks finished
+            before, marked partial.
     """
-    if trials < 1 or trials > MAX_TRIALS:
-        raise UsageError(f"trials must be between 1 and {MAX_TRIALS}, got {trials}")
-    if precision is not None and not 0 < precision < 0.5:
-        raise UsageError(f"precision must be between 0 and 0.5, got {precision}")
-    compiled = compile_scenario(scenario)
+    trials = check_trials(trials)
+    workers = check_workers(workers)
+    precision = check_precision(precision)
+    min_trials = check_count("min_trials", min_trials)
+    block_size = check_count("block_size", block_size)
+    on_block = check_callback("on_block", on_block)
     root = seed_sequence(rng)
+    scenario = as_scenario(scenario)
+    compiled = compile_scenario(scenario)
     total = Counts.zeros(compiled)
-    partial = False
-    reached = False
+    stop = "trials"
+    lost: WorkerError | None = None
     blocks = iter_blocks(compiled, trials, workers=workers, block_size=block_size, root=root)
     try:
         for block in blocks:
@@ -237,14 +248,15 @@ def simulate(
                 on_block(block, total)
             if precision is not None and total.trials >= min_trials:
                 if _precise_enough(total, precision):
-                    reached = True
+                    stop = "precision"
                     break
     except KeyboardInterrupt:
-        partial = True
+        stop = "interrupted"
+    except WorkerError as error:
+        stop, lost = "worker-died", error
     finally:
         blocks.close()
-    stop = "interrupted" if partial else ("precision" if reached else "trials")
-    return build_results(
+    results = build_results(
         scenario,
         compiled,
         total,
@@ -254,6 +266,9 @@ def simulate(
         precision=precision,
         bit_generator=BIT_GENERATOR,
     )
+    if lost is not None:
+        raise WorkerError(lost.reason, results) from None
+    return results
 
 
 def _precise_enough(total: Counts, precision: float) -> bool:
