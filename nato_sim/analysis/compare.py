@@ -20,8 +20,10 @@ A difference is *distinguishable from noise* when its interval excludes 0.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,16 +34,31 @@ from nato_sim.engine.compiled import compile_scenario
 from nato_sim.engine.rounds import Counts
 from nato_sim.errors import UsageError
 from nato_sim.results.stats import Z95, wilson
-from nato_sim.results.summary import SCHEMA_VERSION, Results, build_results
+from nato_sim.results.summary import SCHEMA_VERSION, Results, build_results, unknown_name
+from nato_sim.running.checks import check_count, check_trials, check_workers
 from nato_sim.running.runner import (
     BIT_GENERATOR,
     BLOCK_SIZE,
-    MAX_TRIALS,
     iter_blocks,
     seed_sequence,
 )
-from nato_sim.scenario.loader import load, with_overrides
+from nato_sim.scenario.loader import as_scenario
 from nato_sim.scenario.schema import Scenario
+
+# Shared with `explain` and `sweep`, which check their arguments the same way.
+__all__ = [
+    "Arm",
+    "Comparison",
+    "DiffRow",
+    "as_scenario",
+    "check_block_size",
+    "check_sweep_arguments",
+    "check_trials",
+    "check_workers",
+    "compare",
+    "paired_rows",
+    "run_arm",
+]
 
 PAIRED_BLOCKS = 40
 MIN_PAIRED_BLOCKS = 10
@@ -83,21 +100,36 @@ def paired_block_size(trials: int) -> int:
     return max(1, min(BLOCK_SIZE, math.ceil(trials / PAIRED_BLOCKS)))
 
 
-def as_scenario(source: Scenario | str | Path, overrides: Sequence[str] = ()) -> Scenario:
-    """A loaded scenario (path, bundled name or Scenario) with overrides applied."""
-    if isinstance(source, Scenario):
-        return with_overrides(source, overrides) if overrides else source
-    return load(source, overrides)
+def check_block_size(block_size: int | None) -> int | None:
+    """A block size of at least one trial, or None for the paired default."""
+    return None if block_size is None else check_count("block_size", block_size)
 
 
-def check_trials(trials: int) -> None:
-    """Raise UsageError unless the trial count is one the runner accepts."""
-    if (
-        isinstance(trials, bool)
-        or not isinstance(trials, (int, np.integer))
-        or not (1 <= trials <= MAX_TRIALS)
-    ):
-        raise UsageError(f"trials must be between 1 and {MAX_TRIALS}, got {trials!r}")
+def check_sweep_arguments(vary: Any, workers: Any, max_total_trials: Any) -> None:
+    """Raise UsageError unless a sweep's own arguments have the types it needs."""
+    items = [vary] if isinstance(vary, str) else vary
+    if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
+        raise UsageError(
+            "vary must be one or two 'PATH=START:STOP:STEPS' strings, e.g. "
+            f"['objections.tur-rutte.lift=0:1:11']; got {vary!r}"
+        )
+    check_workers(workers)
+    check_count("max_total_trials", max_total_trials)
+
+
+def checked_sweep(function: Callable) -> Callable:
+    """`nato_sim.analysis.sweep.sweep` with `check_sweep_arguments` applied first."""
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def checked(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        given = bound.arguments
+        check_sweep_arguments(given["vary"], given["workers"], given["max_total_trials"])
+        return function(*args, **kwargs)
+
+    return checked
 
 
 def run_arm(
@@ -306,13 +338,23 @@ class Comparison:
         return self.provenance["method"]
 
     def row(self, key: str, section: str = "outcome") -> DiffRow:
-        """The row of an outcome (candidate id, `extension`, `no-decision`) or milestone."""
+        """The row of an outcome (candidate id, `extension`, `no-decision`) or milestone.
+
+        Args:
+            key: the outcome or milestone.
+            section: ``"outcome"``, ``"milestone"`` or ``"timing"``.
+
+        Raises:
+            UsageError: no such row (with the closest key, if any is close).
+        """
         for row in self.rows:
             if row.key == key and row.section == section:
                 return row
-        raise KeyError(
-            f"no {section} {key!r}; have: "
-            f"{', '.join(r.key for r in self.rows if r.section == section)}"
+        sections = list(dict.fromkeys(r.section for r in self.rows))
+        if section not in sections:
+            raise UsageError(unknown_name("section", section, sections))
+        raise UsageError(
+            unknown_name(section, key, [r.key for r in self.rows if r.section == section])
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -376,10 +418,12 @@ def compare(
         UsageError: bad trials, seed or override path.
         ScenarioError: a scenario is missing or invalid (also after the overrides).
     """
-    check_trials(trials)
+    trials = check_trials(trials)
+    workers = check_workers(workers)
+    block_size = check_block_size(block_size)
+    root = seed_sequence(rng)
     base = as_scenario(scenario)
     variant = as_scenario(against if against is not None else base, overrides)
-    root = seed_sequence(rng)
     size = paired_block_size(trials) if block_size is None else block_size
     base_arm = run_arm(base, trials, root, block_size=size, workers=workers)
     variant_arm = run_arm(variant, trials, root, block_size=size, workers=workers)

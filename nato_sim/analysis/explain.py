@@ -28,7 +28,9 @@ from typing import Any
 from nato_sim.analysis.compare import (
     DiffRow,
     as_scenario,
+    check_block_size,
     check_trials,
+    check_workers,
     method_text,
     paired_block_size,
     paired_rows,
@@ -195,9 +197,11 @@ def explain(
         UsageError: bad trials, seed or override path.
         ScenarioError: the scenario is missing or invalid.
     """
-    check_trials(trials)
-    base = as_scenario(scenario, overrides)
+    trials = check_trials(trials)
+    workers = check_workers(workers)
+    block_size = check_block_size(block_size)
     root = seed_sequence(rng)
+    base = as_scenario(scenario, overrides)
     size = paired_block_size(trials) if block_size is None else block_size
     base_arm = run_arm(base, trials, root, block_size=size, workers=workers)
     results = base_arm.results
