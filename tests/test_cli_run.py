@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -318,3 +319,83 @@ def test_real_process_exit_codes_for_invalid_input_and_usage():
     usage = run_module("run", MINIMAL, "--trials", "-5")
     assert usage.returncode == 2
     assert "Traceback" not in usage.stderr
+
+
+def interrupt_after_the_first_block(monkeypatch) -> None:
+    """Make the second block of an in-process run raise KeyboardInterrupt (a Ctrl-C)."""
+    from nato_sim.running import runner
+
+    real = runner.run_block
+    calls = []
+
+    def interrupted_later(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("nato_sim.running.runner.run_block", interrupted_later)
+
+
+def test_a_csv_written_after_ctrl_c_marks_every_row_partial(monkeypatch, tmp_path):
+    interrupt_after_the_first_block(monkeypatch)
+    target = tmp_path / "run.csv"
+    options = ("-n", str(3 * BLOCK_SIZE), "--seed", "3", "--workers", "1", "-f", "csv")
+    result = invoke("run", MINIMAL, *options, "-o", str(target))
+    assert result.exit_code == 130
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert rows and {row["stopped_by"] for row in rows} == {"interrupted"}
+    assert {row["trials"] for row in rows} == {str(BLOCK_SIZE)}
+
+
+def test_a_complete_csv_says_how_it_stopped_on_every_row():
+    result = invoke("run", MINIMAL, "-n", "800", "--seed", "3", "-f", "csv", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.stdout.splitlines()[0] == (
+        "section,key,detail,value,low,high,count,trials,seed,scenario_hash,version,stopped_by"
+    )
+    assert {row["stopped_by"] for row in rows} == {"trials"}
+
+
+DIED = "a worker process died unexpectedly (pid 4242, killed by SIGKILL)"
+
+
+def partial_by_a_dead_worker(monkeypatch, trials: int) -> None:
+    """Make `run` meet a worker that died after `trials` trials (0: before any block)."""
+    from nato_sim.errors import WorkerError
+
+    def dies(scenario, total, seed, **kwargs):
+        if not trials:
+            raise WorkerError(DIED)
+        done = nato_sim.simulate(scenario, trials, seed, workers=1)
+        provenance = {**done.provenance, "stopped_by": "worker-died"}
+        raise WorkerError(DIED, dataclasses.replace(done, provenance=provenance))
+
+    monkeypatch.setattr("nato_sim.cli.run.simulate", dies)
+
+
+def test_a_dead_worker_prints_the_partial_table_and_exits_1_without_calling_it_a_bug(
+    monkeypatch,
+):
+    partial_by_a_dead_worker(monkeypatch, 1_000)
+    result = invoke("run", MINIMAL, "-n", "5000", "--seed", "2")
+    assert result.exit_code == 1
+    assert (
+        "PARTIAL: a worker process died; figures cover the trials finished before\n"
+        in result.stdout
+    )
+    assert "1,000 trials · seed 2" in result.stdout
+    assert result.stderr == (
+        "error: a worker process died unexpectedly (pid 4242, killed by SIGKILL); the results "
+        "of the 1,000 trials finished before are printed, marked partial\n"
+    )
+
+
+def test_a_worker_dead_before_any_block_is_one_line_and_exit_1(monkeypatch):
+    partial_by_a_dead_worker(monkeypatch, 0)
+    result = invoke("run", MINIMAL, "-n", "5000", "--seed", "2", "-f", "json")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "error: a worker process died unexpectedly (pid 4242, killed by SIGKILL)\n"
+    )

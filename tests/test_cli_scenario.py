@@ -208,6 +208,7 @@ def test_exit_codes_are_distinct_and_as_documented():
         "invalid input": errors.EXIT_INVALID,
         "output error": errors.EXIT_OUTPUT,
         "interrupted": errors.EXIT_INTERRUPTED,
+        "stdout was closed": errors.EXIT_CLOSED,
     }
     assert codes == {
         "success": 0,
@@ -216,9 +217,12 @@ def test_exit_codes_are_distinct_and_as_documented():
         "invalid input": 3,
         "output error": 4,
         "interrupted": 130,
+        "stdout was closed": 141,
     }
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for meaning, code in codes.items():
         assert re.search(rf"^{code}\s+{meaning}", errors.__doc__, re.MULTILINE), meaning
+        assert re.search(rf"^\| {code} \| {meaning}", readme, re.MULTILINE), meaning
     assert errors.UsageError.exit_code == 2
     assert errors.ScenarioError().exit_code == 3
     assert errors.OutputError.exit_code == 4

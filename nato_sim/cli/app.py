@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 import secrets
-import sys
 import traceback
 from enum import Enum
 from typing import Annotated
@@ -13,7 +12,21 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from nato_sim.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, NatoSimError, ScenarioError
+from nato_sim.cli.stdout import (
+    StdoutClosed,
+    close_stdout,
+    finish_stdout,
+    stdout,
+    stdout_identity,
+)
+from nato_sim.errors import (
+    EXIT_CLOSED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OUTPUT,
+    NatoSimError,
+    ScenarioError,
+)
 
 app = typer.Typer(
     name="nato-sim",
@@ -67,7 +80,7 @@ OutputOption = Annotated[
 
 def stdout_console() -> Console:
     """The console for data; width and colour follow the terminal (or COLUMNS/NO_COLOR)."""
-    return Console(soft_wrap=False)
+    return Console(file=stdout(), soft_wrap=False)
 
 
 def stderr_console() -> Console:
@@ -86,6 +99,11 @@ def handle_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except (StdoutClosed, BrokenPipeError):
+            # The reader has seen all it wanted (`| head`): stop as quietly as a pipe
+            # stops any other tool.
+            close_stdout()
+            raise typer.Exit(EXIT_CLOSED) from None
         except ScenarioError as error:
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(error.exit_code) from None
@@ -128,13 +146,32 @@ def check_plot(plot: str | None) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    app(prog_name="nato-sim")
+    started_on = stdout_identity()
+    try:
+        app(prog_name="nato-sim")
+    except KeyboardInterrupt:
+        # Between the commands' own handling and the exit: still no traceback.
+        typer.echo("interrupted", err=True)
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    except OSError as error:
+        # Outside the commands, only --help and --version write: to stdout.
+        close_stdout()
+        if isinstance(error, BrokenPipeError):
+            raise SystemExit(EXIT_CLOSED) from None
+        typer.echo(f"error: cannot write to stdout: {error.strerror}", err=True)
+        raise SystemExit(EXIT_OUTPUT) from None
+    finally:
+        # Data still buffered would otherwise meet a closed pipe or a full disk while the
+        # interpreter exits, which reports it as an ignored exception.
+        finish_stdout(started_on)
 
 
 def emit(text: str, output: str | None) -> None:
     """Data to stdout, or atomically to a file."""
     if output is None:
-        sys.stdout.write(text)
+        out = stdout()
+        out.write(text)
+        out.flush()
     else:
         from nato_sim.output.files import write_atomic
 

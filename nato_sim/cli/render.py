@@ -65,6 +65,13 @@ def header(results: Results) -> Group:
         lines.append(
             Text("PARTIAL: interrupted; figures cover the trials finished so far", style="bold red")
         )
+    elif p["stopped_by"] == "worker-died":
+        lines.append(
+            Text(
+                "PARTIAL: a worker process died; figures cover the trials finished before",
+                style="bold red",
+            )
+        )
     elif p["stopped_by"] == "precision":
         lines.append(
             Text(

@@ -26,7 +26,7 @@ from nato_sim.cli.app import (
     stdout_console,
 )
 from nato_sim.cli.render import print_results
-from nato_sim.errors import EXIT_INTERRUPTED
+from nato_sim.errors import EXIT_INTERRUPTED, WorkerError
 from nato_sim.results.export import to_csv, to_json
 from nato_sim.running.runner import simulate
 from nato_sim.scenario.loader import load
@@ -113,12 +113,23 @@ def run(
         trials = DEFAULT_TRIALS if precision is None else DEFAULT_PRECISION_CAP
     console = stderr_console()
     reporter = ProgressReporter(trials, enabled=console.is_terminal and format != Format.json)
+    lost: WorkerError | None = None
     try:
         results = simulate(
             loaded, trials, seed, workers=workers, precision=precision, on_block=reporter
         )
+    except WorkerError as error:
+        if error.results is None:
+            raise
+        results, lost = error.results, error
     finally:
         reporter.close()
+    if results.trials == 0:
+        # Stopped while starting up: there are no figures to show, partial or not.
+        if lost is not None:
+            raise WorkerError(lost.reason)
+        typer.echo("interrupted before any trial finished", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
     if plot is not None:
         from nato_sim.results.figures import save_run_plot
 
@@ -134,6 +145,13 @@ def run(
         recorder = Console(record=True, width=120, file=io.StringIO())
         print_results(results, recorder)
         emit(recorder.export_text(), output)
+    if lost is not None:
+        typer.echo(
+            f"error: {lost.reason}; the results of the {results.trials:,} trials finished "
+            "before are printed, marked partial",
+            err=True,
+        )
+        raise typer.Exit(lost.exit_code)
     if results.partial:
         typer.echo(
             f"interrupted after {results.trials:,} trials; the results are "

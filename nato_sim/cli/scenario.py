@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from nato_sim.cli.app import OutputOption, SetOption, app, emit, handle_errors, stdout_console
+from nato_sim.cli.stdout import stdout
 from nato_sim.errors import EXIT_INVALID, ScenarioError
 from nato_sim.scenario.bundled import bundled_scenarios
 from nato_sim.scenario.jsonschema import schema_text
@@ -29,12 +30,13 @@ def validate(
             scenario = load(name, set_ or [])
         except ScenarioError as error:
             failed += 1
-            typer.echo(f"INVALID {name}: {error}")
+            typer.echo(f"INVALID {name}: {error}", file=stdout())
         else:
             typer.echo(
                 f"ok      {name}: {len(scenario.members)} members, "
                 f"{len(scenario.candidates)} candidates, "
-                f"{len(scenario.objections)} objection rules"
+                f"{len(scenario.objections)} objection rules",
+                file=stdout(),
             )
     if failed:
         typer.echo(

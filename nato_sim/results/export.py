@@ -19,6 +19,7 @@ CSV_COLUMNS = (
     "seed",
     "scenario_hash",
     "version",
+    "stopped_by",
 )
 
 
@@ -28,13 +29,20 @@ def to_json(results: Results) -> str:
 
 
 def tidy_rows(results: Results) -> list[dict]:
-    """One row per reported figure, each carrying the run's provenance."""
+    """One row per reported figure, each carrying the run's provenance.
+
+    `stopped_by` is ``trials`` or ``precision`` for a complete run; ``interrupted`` or
+    ``worker-died`` marks a partial one, as the JSON's provenance and the table's header do.
+    """
     prov = results.provenance
     stamp = {
         "trials": prov["trials"],
         "seed": prov["seed"],
         "scenario_hash": prov["scenario_hash"],
         "version": prov["version"],
+        # Every row says whether the run was cut short: a partial run read without its
+        # header must not pass for a complete one.
+        "stopped_by": prov["stopped_by"],
     }
     rows = []
 
