@@ -66,7 +66,8 @@ WorkersOption = Annotated[
         "--workers",
         "-w",
         min=1,
-        help="Processes to run blocks in (default: all cores). Results do not depend on it.",
+        help="Processes to run blocks in (default: all cores; never more than cores or blocks). "
+        "Results do not depend on it.",
     ),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
