@@ -44,7 +44,13 @@ _LOCATIONS = {
 __all__ = ["__version__", *sorted(_LOCATIONS)]
 
 
+# Subpackages and modules that an eager import used to make attributes of the package.
+_MODULES = {"analysis", "engine", "errors", "output", "results", "running", "scenario"}
+
+
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return importlib.import_module(f"nato_sim.{name}")
     if name not in _LOCATIONS:
         raise AttributeError(f"module 'nato_sim' has no attribute {name!r}")
     value = getattr(importlib.import_module(_LOCATIONS[name]), name)
@@ -57,7 +63,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LOCATIONS))
+    return sorted(set(globals()) | set(_LOCATIONS) | _MODULES)
 
 
 if TYPE_CHECKING:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -126,3 +128,21 @@ def test_one_soft_objection_with_no_bandwagon_lifts_at_the_stated_rate():
         # Five binomial standard errors (at most 0.0098 at n = 65536).
         assert abs(row.probability_by - exact) <= 5 * np.sqrt(exact * (1 - exact) / n) + 1e-12
     assert results.probability("beta") == 0.0
+
+
+def test_importing_the_package_loads_nothing_heavy_until_a_name_is_used():
+    # The command line imports the package first; only then can it catch a Ctrl-C
+    # pressed while numpy and the rest load.
+    script = (
+        "import sys, nato_sim\n"
+        "print('numpy' in sys.modules)\n"
+        "print(nato_sim.load.__module__, nato_sim.errors.UsageError is nato_sim.UsageError)\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "False\nnato_sim.scenario.loader True\nTrue\n"
+    with pytest.raises(AttributeError, match="module 'nato_sim' has no attribute 'nothing'"):
+        nato_sim.nothing  # noqa: B018
