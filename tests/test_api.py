@@ -136,13 +136,13 @@ def test_importing_the_package_loads_nothing_heavy_until_a_name_is_used():
     script = (
         "import sys, nato_sim\n"
         "print('numpy' in sys.modules)\n"
-        "print(nato_sim.load.__module__, nato_sim.errors.UsageError is nato_sim.UsageError)\n"
+        "print(nato_sim.simulate.__module__, nato_sim.errors.UsageError is nato_sim.UsageError)\n"
         "print('numpy' in sys.modules)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
     )
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == "False\nnato_sim.scenario.loader True\nTrue\n"
+    assert result.stdout == "False\nnato_sim.running.runner True\nTrue\n"
     with pytest.raises(AttributeError, match="module 'nato_sim' has no attribute 'nothing'"):
         nato_sim.nothing  # noqa: B018
