@@ -7,13 +7,23 @@ import random
 import time
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from nato_sim.errors import ScenarioError
 from nato_sim.scenario.schema import Scenario
-from nato_sim.scenario.yamlsource import MAX_BYTES, ParsedYaml, parse_yaml, problems_from_validation
+from nato_sim.scenario.yamlsource import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_VALUES,
+    TRACKED_DEPTH,
+    ParsedYaml,
+    parse_value,
+    parse_yaml,
+    problems_from_validation,
+)
 
 SCENARIO = """\
 title: Test
@@ -100,16 +110,25 @@ def test_utf8_bom_is_accepted() -> None:
     assert parse_yaml(b"\xef\xbb\xbftitle: caf\xc3\xa9\n", "ok.yaml").data == {"title": "café"}
 
 
+# Syntax errors are worded by libyaml, or by PyYAML where it is built without libyaml.
+LIBYAML = yaml.__with_libyaml__
+
+
 def test_syntax_error() -> None:
+    words = "in this context" if LIBYAML else "here"
     assert parse_problems("title: x\nname: a: b\n") == [
-        "bad.yaml:2:8: YAML syntax error: mapping values are not allowed here"
+        f"bad.yaml:2:8: YAML syntax error: mapping values are not allowed {words}"
     ]
 
 
 def test_syntax_error_with_context() -> None:
+    words = (
+        "did not find expected ',' or ']'"
+        if LIBYAML
+        else "expected ',' or ']', but got '<stream end>'"
+    )
     assert parse_problems("a: 1\nb: [1, 2\n") == [
-        "bad.yaml:3:1: YAML syntax error: expected ',' or ']', but got '<stream end>' "
-        "(while parsing a flow sequence at line 2)"
+        f"bad.yaml:3:1: YAML syntax error: {words} (while parsing a flow sequence at line 2)"
     ]
 
 
@@ -220,6 +239,150 @@ def test_deep_nesting() -> None:
     assert parse_problems("a: " + "[" * 200 + "]" * 200 + "\n") == [
         "bad.yaml:1:103: the file is nested more than 100 levels deep"
     ]
+
+
+def test_base_60_numbers_are_refused_with_the_reading_yaml_gives_them() -> None:
+    text = "rounds: 1:30\nshare: -2:30.5\ntime: '1:30'\nratio: !!int 1:3\n"
+    assert parse_problems(text) == [
+        "bad.yaml:1:9: rounds: YAML 1.1 reads 1:30 as the base-60 number 90; quote it ('1:30') "
+        "if it is text, or write the number itself",
+        "bad.yaml:2:8: share: YAML 1.1 reads -2:30.5 as the base-60 number -150.5; quote it "
+        "('-2:30.5') if it is text, or write the number itself",
+        "bad.yaml:4:8: ratio: YAML 1.1 reads 1:3 as the base-60 number 63; quote it ('1:3') "
+        "if it is text, or write the number itself",
+    ]
+
+
+def test_base_60_in_a_scenario_names_the_key() -> None:
+    assert parse_problems(edited("rounds: 10", "rounds: 1:30")) == [
+        "bad.yaml:11:11: decision.rounds: YAML 1.1 reads 1:30 as the base-60 number 90; "
+        "quote it ('1:30') if it is text, or write the number itself"
+    ]
+
+
+def test_numbers_read_as_the_safe_loader_reads_them() -> None:
+    text = "a: 017\nb: 0\nc: 10\nd: 1_000\ne: .5\nf: 1.\ng: 0.25\nh: 1e3\ni: 1.0e+3\nj: -3\n"
+    doc = parse_yaml(text, "ok.yaml")
+    assert doc.data == yaml.safe_load(text)
+    assert [type(v) for v in doc.data.values()] == [type(v) for v in yaml.safe_load(text).values()]
+
+
+def test_keys_with_control_characters_are_refused() -> None:
+    assert parse_problems('title: x\n"a\\e[2J": 1\n"b\\u202e": 2\nc d: 3\n') == [
+        "bad.yaml:2:1: a key must be plain text, got 'a\\x1b[2J' (U+001B is a control character)",
+        "bad.yaml:3:1: a key must be plain text, got 'b\\u202e' (U+202E is a control character)",
+    ]
+
+
+def test_too_many_values() -> None:
+    text = "a: [" + "1, " * MAX_VALUES + "]\n"
+    assert len(text) < MAX_BYTES
+    # The mapping and the list are two values: the list's item MAX_VALUES - 1 is one too many.
+    column = 5 + 3 * (MAX_VALUES - 2)
+    assert parse_problems(text) == [
+        f"bad.yaml:1:{column}: the file holds more than 100,000 values; a scenario within the "
+        "format's limits holds far fewer (see 'Limits' in docs/format.md)"
+    ]
+    assert parse_yaml("a: [" + "1, " * (MAX_VALUES - 2) + "]\n", "ok.yaml").data["a"][-1] == 1
+
+
+def test_positions_are_kept_to_the_tracked_depth() -> None:
+    text = "a: " + "[" * (TRACKED_DEPTH + 3) + "x" + "]" * (TRACKED_DEPTH + 3) + "\n"
+    doc = parse_yaml(text, "ok.yaml")
+    assert max(len(path) for path in doc.positions) == TRACKED_DEPTH
+    deep = ("a",) + (0,) * (TRACKED_DEPTH + 3)
+    assert doc.location(deep) == (1, 3 + TRACKED_DEPTH)
+    inner = doc.data["a"]
+    for _ in range(TRACKED_DEPTH + 2):
+        inner = inner[0]
+    assert inner == ["x"]
+
+
+def test_duplicate_keys_are_found_below_the_tracked_depth() -> None:
+    text = "a: " + "[" * TRACKED_DEPTH + "{k: 1, k: 2}" + "]" * TRACKED_DEPTH + "\n"
+    assert parse_problems(text) == [
+        f"bad.yaml:1:{11 + TRACKED_DEPTH}: duplicate key 'k' (first at line 1)"
+    ]
+
+
+def test_problems_past_the_first_are_counted_not_kept() -> None:
+    text = "".join(f"k: &a{i} {i}\n" for i in range(30))
+    problems = parse_problems(text)
+    assert len(problems) == 21
+    assert problems[0] == "bad.yaml:1:4: anchors and aliases are not allowed (found &a0)"
+    assert problems[19] == "bad.yaml:11:1: duplicate key 'k' (first at line 1)"
+    assert problems[20] == "bad.yaml: 39 more problems not shown"
+
+
+def test_a_file_at_the_size_cap_is_read_in_well_under_a_second() -> None:
+    # The costliest shapes: nested empty lists (one value per two bytes) and small mappings
+    # of numbers, each just within MAX_VALUES.
+    brackets = "notes:\n" + ("  - " + "[" * 90 + "]" * 90 + "\n") * (MAX_VALUES // 91)
+    mappings = "notes: [" + "{a: 12, b: [1, 2.5]}, " * (MAX_VALUES // 5 - 1) + "]\n"
+    for text in (brackets, mappings):
+        assert len(text) < MAX_BYTES
+        best = min(_seconds(lambda text=text: parse_yaml(text, "big.yaml")) for _ in range(3))
+        assert best < 0.6
+
+
+def _seconds(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+# --- one value, as for --set ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0.6", 0.6),
+        ("{uniform: [0, 2]}", {"uniform": [0, 2]}),
+        ("[USA, DEU]", ["USA", "DEU"]),
+        ("", None),
+        ("'1:30'", "1:30"),
+        ("2024-01-05", dt.date(2024, 1, 5)),
+    ],
+)
+def test_a_value_reads_as_in_a_file(text: str, value) -> None:
+    assert parse_value(text, "the value") == value
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [
+        (
+            "[&a x, *a]",
+            [
+                "the value:1:2: anchors and aliases are not allowed (found &a)",
+                "the value:1:8: anchors and aliases are not allowed (found *a)",
+            ],
+        ),
+        ("!!binary aGVsbG8=", ["the value:1:1: unsupported YAML tag '!!binary'"]),
+        (
+            "!!python/object:os.system x",
+            ["the value:1:1: unsupported YAML tag '!!python/object:os.system'"],
+        ),
+        ("!!timestamp garbage", ["the value:1:1: cannot read 'garbage' as a date"]),
+        (
+            "1:30",
+            [
+                "the value:1:1: YAML 1.1 reads 1:30 as the base-60 number 90; quote it ('1:30') "
+                "if it is text, or write the number itself"
+            ],
+        ),
+        ("a\x1bb", ["the value: the character U+001B is not allowed in YAML"]),
+        (
+            "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+            [f"the value:1:{MAX_DEPTH + 1}: the value is nested more than 100 levels deep"],
+        ),
+    ],
+)
+def test_a_value_is_refused_as_in_a_file(text: str, problems: list[str]) -> None:
+    with pytest.raises(ScenarioError) as err:
+        parse_value(text, "the value")
+    assert [str(p) for p in err.value.problems] == problems
 
 
 # --- validation problems -------------------------------------------------------------------

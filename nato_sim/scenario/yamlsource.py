@@ -1,14 +1,20 @@
 """Safe YAML reading that remembers where every value came from.
 
-PyYAML only composes the node tree here; the Python data is built from it by hand so that
-duplicate keys, anchors, aliases, tags and complex keys are refused with a position, and an
-alias bomb is never expanded. Every problem becomes a :class:`Problem`.
+PyYAML only parses here: the Python data is built from its events by hand, so that duplicate
+keys, anchors, aliases, tags, complex keys and base-60 numbers are refused with a position,
+and an alias bomb is never expanded. Every problem becomes a :class:`Problem`.
+
+The events come from libyaml when PyYAML is built with it (its wheels are): a file at the
+size cap then reads in a fraction of a second, where PyYAML's own parser takes several.
+Syntax errors are then worded by libyaml; without it, by PyYAML.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
+import gc
 import re
 import types
 import typing
@@ -17,22 +23,44 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.composer import ComposerError
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
 
 from nato_sim.errors import Problem, ScenarioError
 
 MAX_BYTES = 1_000_000
-MAX_DEPTH = 100  # deeper nesting would exhaust Python's stack inside PyYAML's composer
+MAX_DEPTH = 100  # deeper nesting would exhaust Python's stack in the reader
+# Values (scalars, lists and mappings) in a file: a scenario at every size limit holds about
+# 18,000; reading stops here, so that no file within MAX_BYTES takes a second to refuse.
+MAX_VALUES = 100_000
 MAX_PROBLEMS = 20  # an alias bomb has ~100 aliases; nobody reads past the first few
+TRACKED_DEPTH = 12  # positions are kept this deep: the format nests 7 levels at most
 
 KeyPath = tuple[str | int, ...]
 Position = tuple[int, int]
 
 _TAG = "tag:yaml.org,2002:"
 _SCALARS = {_TAG + name for name in ("null", "bool", "int", "float", "str", "timestamp", "value")}
+_STR, _NULL, _MAP, _SEQ = (_TAG + name for name in ("str", "null", "map", "seq"))
+_INT, _FLOAT = _TAG + "int", _TAG + "float"
+_NUMBERS = {_INT, _FLOAT}
 _KINDS = {"int": "an integer", "float": "a number", "bool": "a boolean", "timestamp": "a date"}
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_RESOLVER = Resolver()
+_LIMITS = "see 'Limits' in docs/format.md"
+# Control characters and the controls that reorder text on screen: never in a key.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNREADABLE = (ValueError, ArithmeticError, LookupError, TypeError, AttributeError)
 _MISSING = object()
 
 
@@ -64,31 +92,292 @@ class _TooDeep(Exception):
     pass
 
 
-class _Loader(yaml.SafeLoader):
-    """The pure-Python loader (the C one words errors differently), refusing anchors."""
+class _TooMany(Exception):
+    pass
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml.cyaml import CParser as _Parser
+else:  # PyYAML built without libyaml: slower, and syntax errors in PyYAML's words
+
+    class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+        def dispose(self) -> None:
+            pass
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause the cycle collector: a large file is a few hundred thousand objects, none in a
+    cycle, and collecting again and again while they pile up costs more than reading them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Reader:
+    """Python data straight from the parser's events, each value's position recorded.
+
+    A value that cannot be taken (under an unsupported tag or a refused key) is read through
+    all the same, to refuse the anchors and aliases in it, but not built. Positions are kept
+    down to TRACKED_DEPTH, below anything the format nests: deeper, a value is wrong as a
+    whole, and the longest path with a position locates it.
+    """
+
+    def __init__(self, text: str, doc: ParsedYaml) -> None:
+        self.parser = _Parser(text)
+        self.doc = doc
+        # Problems found while building (void after a syntax error), and the anchors and
+        # aliases refused. Each arrives in file order: the first MAX_PROBLEMS of each are all
+        # that can be shown, the others are only counted.
+        self.problems: list[Problem] = []
         self.refused: list[tuple[Position, str]] = []
+        self.more_problems = self.more_refused = 0
         self.depth = 0
+        self.values = 0
+        self.tags: dict[str, str] = {}  # the tag of each plain scalar text seen
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
-        if isinstance(event, AliasEvent):
-            # Never look the alias up: a placeholder keeps the tree linear in the file size.
-            self.get_event()
-            self.refused.append((_pos(event.start_mark), f"*{event.anchor}"))
-            return ScalarNode(_TAG + "null", "", event.start_mark, event.end_mark)
-        if event.anchor is not None:
-            self.refused.append((_pos(event.start_mark), f"&{event.anchor}"))
-            event.anchor = None  # unregistered, so a repeated anchor is no extra error
-        if self.depth >= MAX_DEPTH:
-            raise _TooDeep(_pos(event.start_mark))
-        self.depth += 1
+    def problem(self, message: str, where: Position, path: KeyPath | None = None) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(self.doc.file, message, *where, path or ()))
+        else:
+            self.more_problems += 1
+
+    def refuse(self, where: Position, name: str) -> None:
+        if len(self.refused) < MAX_PROBLEMS:
+            self.refused.append((where, name))
+        else:
+            self.more_refused += 1
+
+    def read(self) -> tuple[bool, Any]:
+        """Whether the stream holds a value (not just comments or a lone `---`), and it.
+
+        Raises:
+            yaml.YAMLError: a syntax error, or more than one document.
+            _TooDeep: nesting deeper than MAX_DEPTH.
+            _TooMany: more than MAX_VALUES values.
+        """
+        parser = self.parser
         try:
-            return super().compose_node(parent, index)
+            parser.get_event()  # the stream's start
+            if parser.check_event(StreamEndEvent):
+                return False, None
+            start = parser.get_event()  # the document's start
+            first = parser.get_event()
+            value = self.value(first, (), True)
+            parser.get_event()  # the document's end
+            if not parser.check_event(StreamEndEvent):
+                event = parser.get_event()
+                raise ComposerError(
+                    "expected a single document in the stream",
+                    start.start_mark,
+                    "but found another document",
+                    event.start_mark,
+                )
         finally:
-            self.depth -= 1
+            parser.dispose()
+        # Nothing but comments, or an alias in place of everything: no value to speak of.
+        kind = type(first)
+        empty = kind is AliasEvent or (
+            kind is ScalarEvent and first.value == "" and self.tag(first, _STR) == _NULL
+        )
+        return not empty, value
+
+    # The methods below run once per event of the file: they are written for speed.
+
+    def value(self, event: Any, path: KeyPath | None, build: bool) -> Any:
+        """Read the value that `event` starts; build it when `build`. `path` is None below
+        TRACKED_DEPTH."""
+        mark = event.start_mark
+        where = (mark.line + 1, mark.column + 1)
+        if build and path is not None:
+            self.doc.positions[path] = where
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _TooMany(where)
+        kind = type(event)
+        if kind is AliasEvent:
+            # Never look the alias up: reading on keeps the work linear in the file size.
+            self.refuse(where, f"*{event.anchor}")
+            return None
+        if event.anchor is not None:
+            self.refuse(where, f"&{event.anchor}")
+        if self.depth >= MAX_DEPTH:
+            raise _TooDeep(where)
+        if kind is ScalarEvent:
+            if not build:
+                return None
+            if event.tag is None and event.implicit[0]:
+                tag = self.tags.get(event.value) or self.tag(event, _STR)
+            else:
+                tag = self.tag(event, _STR)
+            return event.value if tag == _STR else self.scalar(event, tag, path, where)
+        # No `finally`: an exception ends the reading, and the depth with it.
+        self.depth += 1
+        if kind is SequenceStartEvent:
+            value = self.sequence(event, path, where, build)
+        else:
+            value = self.mapping(event, path, where, build)
+        self.depth -= 1
+        return value
+
+    def sequence(self, event: Any, path: KeyPath | None, where: Position, build: bool) -> Any:
+        tag = self.tag(event, _SEQ)
+        if build and tag != _SEQ:
+            self.unsupported(tag, where)
+            build = False
+        tracked = path is not None and len(path) < TRACKED_DEPTH
+        get, items = self.parser.get_event, []
+        while True:
+            event = get()
+            if type(event) is SequenceEndEvent:
+                return items if build else None
+            items.append(self.value(event, path + (len(items),) if tracked else None, build))
+
+    def mapping(self, event: Any, path: KeyPath | None, where: Position, build: bool) -> Any:
+        tag = self.tag(event, _MAP)
+        if build and tag != _MAP:
+            self.unsupported(tag, where)
+            build = False
+        tracked = path is not None and len(path) < TRACKED_DEPTH
+        get, result = self.parser.get_event, {}
+        lines: dict[str, int] = {}  # the line of each key taken
+        key_positions = self.doc.key_positions
+        while True:
+            key = get()
+            kind = type(key)
+            if kind is MappingEndEvent:
+                return result if build else None
+            mark = key.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            if self.depth >= MAX_DEPTH and kind is not AliasEvent:
+                raise _TooDeep(where)
+            name, message = self.key(key, where, build, lines)
+            if name is None:
+                if build and message is not None:
+                    self.problem(message, where)
+                self.value(get(), None, False)
+                continue
+            lines[name] = where[0]
+            key_path = path + (name,) if tracked else None  # type: ignore[operator]
+            if key_path is not None:
+                key_positions[key_path] = where
+            result[name] = self.value(get(), key_path, True)
+
+    def key(
+        self, key: Any, where: Position, build: bool, lines: dict[str, int]
+    ) -> tuple[str | None, str | None]:
+        """The name of the key that `key` starts, when its value is to be built; else None
+        and what is wrong with it (None when nothing is: the value is just not built)."""
+        kind = type(key)
+        if kind is ScalarEvent and key.tag is None and key.anchor is None:  # the usual key
+            name = key.value
+            key_tag = self.tags.get(name) or self.tag(key, _STR)
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            self.value(key, None, False)
+            shape = "a mapping" if kind is MappingStartEvent else "a list"
+            return None, f"a key must be a plain value, got {shape}"
+        elif kind is AliasEvent:  # read as an empty key, like a null one
+            self.refuse(where, f"*{key.anchor}")
+            name, key_tag = "", _NULL
+        else:
+            if key.anchor is not None:
+                self.refuse(where, f"&{key.anchor}")
+            name, key_tag = key.value, self.tag(key, _STR)
+        if not name.isprintable() and _CONTROL.search(name):
+            # A path holds its keys as written, and problems print paths.
+            code = ord(_CONTROL.search(name).group())  # type: ignore[union-attr]
+            return (
+                None,
+                f"a key must be plain text, got {name!r} (U+{code:04X} is a control character)",
+            )
+        if key_tag == _TAG + "merge":
+            return None, "merge keys (<<) are not allowed"
+        if key_tag not in _SCALARS:
+            return None, f"unsupported YAML tag {key_tag.replace(_TAG, '!!')!r}"
+        if not build:
+            return None, None
+        if name in lines:
+            return None, f"duplicate key {name!r} (first at line {lines[name]})"
+        return name, None
+
+    def tag(self, event: Any, default: str) -> str:
+        """The event's tag, resolved by YAML 1.1's rules when implicit."""
+        if event.tag not in (None, "!"):
+            return event.tag
+        if type(event) is not ScalarEvent:
+            return default
+        if not event.implicit[0]:
+            return _STR
+        tag = self.tags.get(event.value)
+        if tag is None:
+            tag = self.tags[event.value] = _RESOLVER.resolve(ScalarNode, event.value, (True, False))
+        return tag
+
+    def unsupported(self, tag: str, where: Position) -> None:
+        self.problem(f"unsupported YAML tag {tag.replace(_TAG, '!!')!r}", where)
+
+    def scalar(self, event: ScalarEvent, tag: str, path: KeyPath | None, where: Position) -> Any:
+        """A scalar that is not plain text, built."""
+        text = event.value
+        if tag == _TAG + "value":  # a bare '=', which SafeLoader cannot build: text
+            return text
+        if tag not in _SCALARS:
+            self.unsupported(tag, where)
+            return None
+        if ":" in text and tag in _NUMBERS:
+            # YAML 1.1 reads 1:30 as 90 (1 * 60 + 30): a time or a ratio silently becomes a
+            # count, and a valid one at that.
+            self.base_60(text, tag, path, where)
+            return None
+        # Plain decimals, most numbers of a file, read as the constructors would read them.
+        if text.isascii() and text.isdigit() and tag == _INT and (text[0] != "0" or text == "0"):
+            return int(text)
+        if (
+            tag == _FLOAT
+            and text.count(".") == 1
+            and text.isascii()
+            and text.replace(".", "").isdigit()
+        ):
+            return float(text)
+        node = ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
+        try:
+            value = _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+        except _UNREADABLE as error:
+            self.unreadable(text, tag, error, where)
+            return None
+        if isinstance(value, bool) and path is not None:
+            self.doc.booleans[path] = text
+        return value
+
+    def base_60(self, text: str, tag: str, path: KeyPath | None, where: Position) -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.more_problems += 1  # not shown: spare the constructor and the message
+            return
+        try:
+            value = _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, ScalarNode(tag, text))
+        except _UNREADABLE as error:
+            self.unreadable(text, tag, error, where)
+            return
+        message = (
+            f"YAML 1.1 reads {text} as the base-60 number {value:g}; quote it ('{text}') "
+            "if it is text, or write the number itself"
+        )
+        self.problem(message, where, path)
+
+    def unreadable(self, text: str, tag: str, error: Exception, where: Position) -> None:
+        # Explicit tags (`!!bool maybe`) feed the constructors text their regexes never saw.
+        detail = f": {error}" if type(error) is ValueError else ""
+        kind = _KINDS.get(tag.removeprefix(_TAG), "that type")
+        self.problem(f"cannot read {text!r} as {kind}{detail}", where)
 
 
 def _pos(mark: yaml.Mark) -> Position:
@@ -145,91 +434,98 @@ def parse_yaml(text: bytes | str, file: str) -> ParsedYaml:
 
     Raises:
         ScenarioError: with every problem found (size, encoding, syntax, duplicate keys,
-            anchors or aliases, tags, complex or merge keys, bad dates, a non-mapping top).
+            anchors or aliases, tags, complex or merge keys, bad dates, base-60 numbers, a
+            non-mapping top).
     """
-    loader = _Loader(_decode(text, file))
-    problems: list[Problem] = []
-    root = None
-    try:
-        root = loader.get_single_node()
-    except yaml.MarkedYAMLError as error:
-        message, hint = error.problem or str(error), None
-        if error.context and message.startswith("but "):  # one sentence split in two
-            message = f"{error.context}, {message}"
-        elif error.context and error.context_mark:
-            hint = f"{error.context} at line {error.context_mark.line + 1}"
-        where = _pos(error.problem_mark) if error.problem_mark else (None, None)
-        problems.append(Problem(file, f"YAML syntax error: {message}", *where, hint=hint))
-    except _TooDeep as error:
-        message = f"the file is nested more than {MAX_DEPTH} levels deep"
-        problems.append(Problem(file, message, *error.args[0]))
-    finally:
-        loader.dispose()
-    for where, name in loader.refused:
-        problems.append(
-            Problem(file, "anchors and aliases are not allowed", *where, hint=f"found {name}")
-        )
     doc = ParsedYaml(file, None)
-    if root is None or (root.tag == _TAG + "null" and root.value == ""):
-        if not problems:  # no node at all, or a lone `---`: nothing but comments
+    problems, unshown = _read(_decode(text, file), doc, "file")
+    if doc.data is _MISSING:
+        doc.data = None
+        if not problems:
             problems.append(Problem(file, "the file is empty"))
-    else:  # alias placeholders make building safe, so later problems are reported too
-        doc.data = _build(root, (), doc, problems)
-        if not isinstance(doc.data, dict):
-            message = f"expected a mapping at the top level, got {_describe(doc.data)}"
-            problems.append(Problem(file, message, *_pos(root.start_mark)))
+    elif not isinstance(doc.data, dict):
+        message = f"expected a mapping at the top level, got {_describe(doc.data)}"
+        problems.append(Problem(file, message, *doc.positions[()]))
     if problems:
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-        if len(problems) > MAX_PROBLEMS:
-            more = len(problems) - MAX_PROBLEMS
+        more = len(problems) + unshown - MAX_PROBLEMS
+        if more > 0:
             problems[MAX_PROBLEMS:] = [Problem(file, f"{more} more problems not shown")]
         raise ScenarioError(problems)
     return doc
 
 
-def _build(node: Any, path: KeyPath, doc: ParsedYaml, problems: list[Problem]) -> Any:
-    """Turn a node into Python data, recording positions and refusing what we do not allow."""
-    doc.positions[path] = where = _pos(node.start_mark)
-    allowed = {MappingNode: {_TAG + "map"}, SequenceNode: {_TAG + "seq"}}.get(type(node), _SCALARS)
-    if node.tag not in allowed:
-        short = node.tag.replace(_TAG, "!!")
-        problems.append(Problem(doc.file, f"unsupported YAML tag {short!r}", *where))
-        return None
-    if isinstance(node, SequenceNode):
-        return [_build(item, path + (i,), doc, problems) for i, item in enumerate(node.value)]
-    if isinstance(node, MappingNode):
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            where = _pos(key_node.start_mark)
-            key = path + (key_node.value,) if isinstance(key_node, ScalarNode) else None
-            if key is None:
-                kind = "a mapping" if isinstance(key_node, MappingNode) else "a list"
-                message = f"a key must be a plain value, got {kind}"
-            elif key_node.tag == _TAG + "merge":
-                message = "merge keys (<<) are not allowed"
-            elif key_node.tag not in _SCALARS:
-                message = f"unsupported YAML tag {key_node.tag.replace(_TAG, '!!')!r}"
-            elif key in doc.key_positions:
-                message = f"duplicate key {key[-1]!r} (first at line {doc.key_positions[key][0]})"
-            else:
-                doc.key_positions[key] = where
-                result[key_node.value] = _build(value_node, key, doc, problems)
-                continue
-            problems.append(Problem(doc.file, message, *where))
-        return result
-    if node.tag == _TAG + "value":  # a bare '=', which SafeLoader cannot construct at all
-        return node.value
-    try:
-        value = _CONSTRUCTOR.yaml_constructors[node.tag](_CONSTRUCTOR, node)
-    except (ValueError, ArithmeticError, LookupError, TypeError, AttributeError) as error:
-        # Explicit tags (`!!bool maybe`) feed the constructors text their regexes never saw.
-        detail = f": {error}" if type(error) is ValueError else ""
-        kind = _KINDS.get(node.tag.removeprefix(_TAG), "that type")
-        problems.append(Problem(doc.file, f"cannot read {node.value!r} as {kind}{detail}", *where))
-        return None
-    if isinstance(value, bool):
-        doc.booleans[path] = node.value
-    return value
+def _read(text: str, doc: ParsedYaml, what: str) -> tuple[list[Problem], int]:
+    """Read `text` into `doc.data` (`_MISSING` when it holds no value).
+
+    Returns:
+        The first problems in file order (at least MAX_PROBLEMS of them, when there are as
+        many), and how many more there are.
+    `what` names the text in a problem: "file" or "value".
+    """
+    reader = _Reader(text, doc)
+    doc.data = _MISSING
+    with _collector_paused():
+        try:
+            found, value = reader.read()
+        except yaml.YAMLError as error:
+            problems, more = [_syntax_problem(error, doc.file)], 0
+        except _TooDeep as error:
+            message = f"the {what} is nested more than {MAX_DEPTH} levels deep"
+            problems, more = [Problem(doc.file, message, *error.args[0])], 0
+        except _TooMany as error:
+            message = (
+                f"the {what} holds more than {MAX_VALUES:,} values; a scenario within the "
+                "format's limits holds far fewer"
+            )
+            problems, more = [Problem(doc.file, message, *error.args[0], hint=_LIMITS)], 0
+        else:
+            problems, more = reader.problems, reader.more_problems
+            if found:
+                doc.data = value
+    refused = [
+        Problem(doc.file, "anchors and aliases are not allowed", *where, hint=f"found {name}")
+        for where, name in reader.refused
+    ]
+    return refused + problems, more + reader.more_refused
+
+
+def _syntax_problem(error: yaml.YAMLError, file: str) -> Problem:
+    problem, context = getattr(error, "problem", None), getattr(error, "context", None)
+    context_mark, mark = getattr(error, "context_mark", None), getattr(error, "problem_mark", None)
+    message, hint = problem or str(error), None
+    if context and message.startswith("but "):  # one sentence split in two
+        message = f"{context}, {message}"
+    elif context and context_mark:
+        hint = f"{context} at line {context_mark.line + 1}"
+    where = _pos(mark) if mark else (None, None)
+    return Problem(file, f"YAML syntax error: {message}", *where, hint=hint)
+
+
+def parse_value(text: str, file: str) -> Any:
+    """Read one YAML value, such as that of a `--set`, under the rules of a file.
+
+    Args:
+        text: the value as written.
+        file: the name used in problems.
+
+    Returns:
+        The value; None when the text holds none.
+
+    Raises:
+        ScenarioError: with the problems found, as for a file (syntax, anchors or aliases,
+            tags, base-60 numbers, ...).
+    """
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if bad:  # `_decode` would speak of a file
+        message = f"the character U+{ord(bad.group()):04X} is not allowed in YAML"
+        raise ScenarioError([Problem(file, message)])
+    doc = ParsedYaml(file, None)
+    problems, _ = _read(_decode(text, file), doc, "value")
+    if problems:
+        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+        raise ScenarioError(problems[:MAX_PROBLEMS])
+    return None if doc.data is _MISSING else doc.data
 
 
 _DATE = "a date (YYYY-MM-DD)"
