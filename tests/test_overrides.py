@@ -166,6 +166,56 @@ def test_a_value_that_is_not_yaml_is_a_usage_error():
     )
 
 
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "notes=[&a x, *a]",
+            "the value: anchors and aliases are not allowed (found &a); anchors and aliases "
+            "are not allowed (found *a)",
+        ),
+        ("title=!!binary xyz", "the value: unsupported YAML tag '!!binary'"),
+        (
+            "title=!!python/object:os.system echo",
+            "the value: unsupported YAML tag '!!python/object:os.system'",
+        ),
+        ("title=!!timestamp garbage", "the value: cannot read 'garbage' as a date"),
+        (
+            "decision.rounds=1:30",
+            "the value: YAML 1.1 reads 1:30 as the base-60 number 90; quote it ('1:30') if it "
+            "is text, or write the number itself",
+        ),
+        ("title=a\x1bb", "the value: the character U+001B is not allowed in YAML"),
+        ("decision.min_support={a: 1, a: 2}", "the value: duplicate key 'a' (first at line 1)"),
+    ],
+)
+def test_values_follow_the_rules_of_scenario_files(text, message):
+    with pytest.raises(UsageError) as err:
+        parse_override(text)
+    assert str(err.value) == f"--set {text!r}: {message}"
+
+
+@pytest.mark.parametrize("value", ["!!binary xyz", "!!timestamp garbage", "[&a x, *a]", "1:30"])
+def test_cli_a_value_that_cannot_be_read_is_a_usage_error_with_exit_2(value):
+    result = CliRunner().invoke(app, ["validate", MINIMAL, "--set", f"title={value}"], env=ENV)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: --set 'title={value}': the value: ")
+    assert "Traceback" not in result.output
+
+
+def test_an_override_changes_neither_the_data_nor_an_earlier_override():
+    data = {"dynamics": {"bandwagon": 1.0}, "members": [{"id": "USA", "tags": ["g7"]}]}
+    original = copy.deepcopy(data)
+    first = parse_override("decision={rounds: 4}")
+    new, _ = apply_overrides(
+        data, [first, parse_override("decision.rounds=9"), parse_override("members.USA.tags=[]")]
+    )
+    assert data == original
+    assert first.value == {"rounds": 4}
+    assert new["decision"] == {"rounds": 9} and new["members"] == [{"id": "USA", "tags": []}]
+    assert new["dynamics"] is data["dynamics"]  # what no override touches is not copied
+
+
 def test_an_invalid_value_is_located_at_the_override_not_the_file():
     assert scenario_problems("objections.tur-alpha.lift=1.6") == [
         "--set objections.tur-alpha.lift=1.6: objections[0].lift: "

@@ -3,7 +3,8 @@
 A path is dotted: `decision.min_support`, `support.candidates.rutte.members.USA`. In the
 lists of members, candidates and objections an entry is named by its id
 (`objections.tur-rutte.lift`) or by its 0-based position (`objections.0.lift`). Values are
-read as YAML, so `0.6`, `{uniform: [0.2, 0.4]}` and `[USA, DEU]` all work.
+read as YAML, so `0.6`, `{uniform: [0.2, 0.4]}` and `[USA, DEU]` all work, under the rules of
+scenario files: no anchors or aliases, no tags that name other types, no base-60 numbers.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from pydantic import BaseModel
 
-from nato_sim.errors import UsageError
+from nato_sim.errors import ScenarioError, UsageError
 from nato_sim.scenario.schema import Scenario
+from nato_sim.scenario.yamlsource import parse_value
 
 
 @dataclass(frozen=True)
@@ -38,16 +39,30 @@ def parse_override(text: str) -> Override:
     if not sep or not all(path):
         raise UsageError(f"--set {text!r}: expected PATH=VALUE, e.g. decision.min_support=0.6")
     try:
-        value = yaml.safe_load(value_text) if value_text.strip() else None
-    except yaml.YAMLError as error:
-        raise UsageError(f"--set {text!r}: the value is not valid YAML ({error})") from None
+        value = parse_value(value_text, "the value") if value_text.strip() else None
+    except ScenarioError as error:
+        raise UsageError(f"--set {text!r}: {_reason(error)}") from None
     if value is None:
         raise UsageError(f"--set {text!r}: no value given")
     return Override(text, path, value)
 
 
+def _reason(error: ScenarioError) -> str:
+    """Why a value cannot be read, in one line: its problems without their positions (a value
+    is one line, and libyaml counts the end of the text as a line of its own)."""
+    syntax = [p for p in error.problems if p.message.startswith("YAML syntax error: ")]
+    if syntax:
+        detail = syntax[0].message.removeprefix("YAML syntax error: ")
+        return f"the value is not valid YAML ({detail})"
+    reasons = [p.message + (f" ({p.hint})" if p.hint else "") for p in error.problems]
+    return "the value: " + "; ".join(reasons)
+
+
 def apply_overrides(data: dict, overrides: list[Override]) -> tuple[dict, dict]:
     """A copy of `data` with the overrides applied.
+
+    Only the mappings and lists along the overrides' paths are copied: a copy of the whole
+    would cost more than reading a large file did.
 
     Returns:
         The new data, and a map from each overridden key path (with list positions as
@@ -55,7 +70,7 @@ def apply_overrides(data: dict, overrides: list[Override]) -> tuple[dict, dict]:
     Raises:
         UsageError: a path names no field of the scenario format.
     """
-    data = copy.deepcopy(data)
+    data = copy.copy(data)
     where: dict[tuple[str | int, ...], str] = {}
     for override in overrides:
         resolved = _resolve(data, override)
@@ -90,7 +105,7 @@ def _resolve(data: dict, override: Override) -> tuple[str | int, ...]:
                 node[key] = override.value
             elif node.get(key) is None:
                 node[key] = {} if not _is_list(next_annotation) else []
-            node = node[key]
+            node = _own(node, key)
             annotation = next_annotation
             resolved.append(key)
         elif typing.get_origin(annotation) is list:
@@ -99,7 +114,7 @@ def _resolve(data: dict, override: Override) -> tuple[str | int, ...]:
             position = _find_entry(node, key, override.text, shown)
             if last:
                 node[position] = override.value
-            node = node[position]
+            node = _own(node, position)
             annotation = typing.get_args(annotation)[0]
             resolved.append(position)
         elif typing.get_origin(annotation) is dict:
@@ -109,7 +124,7 @@ def _resolve(data: dict, override: Override) -> tuple[str | int, ...]:
                 node[key] = override.value
             elif node.get(key) is None:
                 node[key] = {}
-            node = node[key]
+            node = _own(node, key)
             annotation = typing.get_args(annotation)[1]
             resolved.append(key)
         else:
@@ -118,6 +133,15 @@ def _resolve(data: dict, override: Override) -> tuple[str | int, ...]:
                 f"--set {override.text!r}: {parent!r} is a value, it has no field {key!r}"
             )
     return tuple(resolved)
+
+
+def _own(node: Any, key: str | int) -> Any:
+    """`node[key]`, first replaced by a copy when it is a mapping or a list: what an override
+    changes in it then changes neither the data given nor an earlier override's value."""
+    child = node[key]
+    if isinstance(child, (dict, list)):
+        child = node[key] = copy.copy(child)
+    return child
 
 
 def _find_entry(entries: list, key: str, text: str, shown: str) -> int:
