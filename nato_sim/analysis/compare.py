@@ -259,7 +259,7 @@ def paired_rows(base: Arm, variant: Arm) -> tuple[list[DiffRow], str]:
             DiffRow(
                 key[0],
                 key[1],
-                name or v_name,
+                name or v_name or "",
                 float(b_mean),
                 float(v_mean),
                 float(diff),

@@ -35,7 +35,7 @@ from nato_sim.cli.app import (
     seed_or_fresh,
     stdout_console,
 )
-from nato_sim.cli.render import bar, pct
+from nato_sim.cli.render import add_columns, bar, pct
 from nato_sim.output.files import rows_to_csv
 from nato_sim.scenario.loader import load
 
@@ -95,15 +95,17 @@ def comparison_view(comparison: Comparison, replay: str) -> Group:
     prov = comparison.provenance
     variant = " ".join(prov["variant"]["overrides"]) or prov["variant"]["scenario"]
     table = Table(title=f"{prov['baseline']['scenario']} vs {variant}", title_justify="left")
-    for name, justify in (
-        ("", "left"),
-        ("baseline", "right"),
-        ("variant", "right"),
-        ("difference", "right"),
-        ("95% interval", "right"),
-        ("", "left"),
-    ):
-        table.add_column(name, justify=justify)
+    add_columns(
+        table,
+        (
+            ("", "left"),
+            ("baseline", "right"),
+            ("variant", "right"),
+            ("difference", "right"),
+            ("95% interval", "right"),
+            ("", "left"),
+        ),
+    )
     for row in comparison.rows:
         table.add_row(row.name, *_diff_cells(row), _mark(row))
     notes = Text(
@@ -122,17 +124,19 @@ def explanation_view(explanation: Explanation, replay: str) -> Group:
         title=f"Veto impact: each objection rule taken away (most likely outcome: {winner})",
         title_justify="left",
     )
-    for name, justify in (
-        ("rule", "left"),
-        ("objection", "left"),
-        ("P(candidate)", "right"),
-        ("change", "right"),
-        (f"change P({winner})", "right"),
-        ("change exp. round", "right"),
-        ("sole blocker", "right"),
-        ("impact", "right"),
-    ):
-        table.add_column(name, justify=justify)
+    add_columns(
+        table,
+        (
+            ("rule", "left"),
+            ("objection", "left"),
+            ("P(candidate)", "right"),
+            ("change", "right"),
+            (f"change P({winner})", "right"),
+            ("change exp. round", "right"),
+            ("sole blocker", "right"),
+            ("impact", "right"),
+        ),
+    )
     for r in explanation.rules:
         cand, win, rnd = r.candidate_change, r.winner_change, r.round_change
         table.add_row(

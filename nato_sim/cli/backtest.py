@@ -14,7 +14,7 @@ from rich.text import Text
 
 from nato_sim.analysis.backtest import DEFAULT_SEED, DEFAULT_TRIALS, Backtest, run_backtest
 from nato_sim.cli.app import OutputOption, WorkersOption, app, emit, handle_errors, stdout_console
-from nato_sim.cli.render import pct
+from nato_sim.cli.render import add_columns, pct
 
 SCORER_NAMES = {
     "model": "model",
@@ -51,16 +51,19 @@ def backtest_view(report: Backtest) -> Group:
         "date)",
         caption_justify="left",
     )
-    for name, justify in (
-        ("case", "left"),
-        ("actual", "left"),
-        ("model", "right"),
-        ("rank", "right"),
-        ("P(by its round)", "right"),
-        ("uniform", "right"),
-        ("best-backed", "right"),
-    ):
-        cases.add_column(name, justify=justify, overflow="fold")
+    add_columns(
+        cases,
+        (
+            ("case", "left"),
+            ("actual", "left"),
+            ("model", "right"),
+            ("rank", "right"),
+            ("P(by its round)", "right"),
+            ("uniform", "right"),
+            ("best-backed", "right"),
+        ),
+        overflow="fold",
+    )
     for case in report.cases:
         uniform, best = case.baselines["uniform"], case.baselines["best_backed"]
         by_round = (
@@ -81,13 +84,15 @@ def backtest_view(report: Backtest) -> Group:
     summary = Table(
         title="Over all cases (lower Brier and log loss are better)", title_justify="left"
     )
-    for name, justify in (
-        ("scorer", "left"),
-        ("Brier", "right"),
-        ("log loss", "right"),
-        ("mean P(actual)", "right"),
-    ):
-        summary.add_column(name, justify=justify)
+    add_columns(
+        summary,
+        (
+            ("scorer", "left"),
+            ("Brier", "right"),
+            ("log loss", "right"),
+            ("mean P(actual)", "right"),
+        ),
+    )
     for key, values in report.summary().items():
         summary.add_row(
             SCORER_NAMES[key],

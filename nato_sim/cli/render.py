@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterable
+from typing import Any
 
-from rich.console import Console, Group
+from rich.console import Console, Group, JustifyMethod, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -82,17 +84,25 @@ def header(results: Results) -> Group:
     return Group(*lines)
 
 
+def add_columns(table: Table, columns: Iterable[tuple[str, JustifyMethod]], **options: Any) -> None:
+    """Add columns, each a (header, justification), with the same further options."""
+    for name, justify in columns:
+        table.add_column(name, justify=justify, **options)
+
+
 def outcome_table(results: Results) -> Table:
     """P(outcome) with a bar and the 95% Wilson interval."""
     table = Table(title="Outcome", title_justify="left")
-    for name, justify in (
-        ("outcome", "left"),
-        ("P", "right"),
-        ("", "left"),
-        ("95% interval", "right"),
-        ("trials", "right"),
-    ):
-        table.add_column(name, justify=justify)
+    add_columns(
+        table,
+        (
+            ("outcome", "left"),
+            ("P", "right"),
+            ("", "left"),
+            ("95% interval", "right"),
+            ("trials", "right"),
+        ),
+    )
     for row in sorted(results.outcomes, key=lambda r: -r.probability):
         table.add_row(
             escape(row.name),
@@ -130,13 +140,15 @@ def timing_table(results: Results) -> Table:
 def milestone_table(results: Results) -> Table:
     """P(decided on or before) each milestone."""
     table = Table(title="Milestones", title_justify="left")
-    for name, justify in (
-        ("milestone", "left"),
-        ("date", "left"),
-        ("P(decided by)", "right"),
-        ("95% interval", "right"),
-    ):
-        table.add_column(name, justify=justify)
+    add_columns(
+        table,
+        (
+            ("milestone", "left"),
+            ("date", "left"),
+            ("P(decided by)", "right"),
+            ("95% interval", "right"),
+        ),
+    )
     for row in results.milestones:
         table.add_row(
             escape(row.milestone),
@@ -150,13 +162,15 @@ def milestone_table(results: Results) -> Table:
 def blocker_table(results: Results) -> Table:
     """Who still objected when a candidate failed, and how often alone."""
     table = Table(title="Blockers (share of the candidate's losses)", title_justify="left")
-    for name, justify in (
-        ("candidate", "left"),
-        ("member", "left"),
-        ("still objecting", "right"),
-        ("sole blocker", "right"),
-    ):
-        table.add_column(name, justify=justify)
+    add_columns(
+        table,
+        (
+            ("candidate", "left"),
+            ("member", "left"),
+            ("still objecting", "right"),
+            ("sole blocker", "right"),
+        ),
+    )
     for row in results.blockers:
         if row.share > 0:
             table.add_row(row.candidate, row.member, pct(row.share), pct(row.pivotal_share))
@@ -178,7 +192,7 @@ def rule_table(results: Results) -> Table:
 
 def results_view(results: Results) -> Group:
     """All tables of a run, header first."""
-    parts = [header(results), outcome_table(results), timing_table(results)]
+    parts: list[RenderableType] = [header(results), outcome_table(results), timing_table(results)]
     if results.milestones:
         parts.append(milestone_table(results))
     if any(row.share > 0 for row in results.blockers):

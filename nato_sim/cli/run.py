@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from nato_sim.cli.app import (
     Format,
@@ -43,7 +43,7 @@ class ProgressReporter:
         self.enabled = enabled
         self.started = time.monotonic()
         self.progress: Progress | None = None
-        self.task = None
+        self.task: TaskID | None = None
 
     def __call__(self, block, counts) -> None:
         if not self.enabled:
@@ -59,7 +59,7 @@ class ProgressReporter:
             )
             self.progress.start()
             self.task = self.progress.add_task("run", total=self.total)
-        if self.progress is not None:
+        if self.progress is not None and self.task is not None:
             self.progress.update(self.task, completed=counts.trials)
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TextIO, cast
 
 from nato_sim.errors import EXIT_CLOSED, EXIT_OUTPUT, OutputError
 
@@ -55,9 +56,10 @@ def _failure(error: OSError) -> Exception:
     return OutputError(f"cannot write to stdout: {error.strerror}")
 
 
-def stdout() -> GuardedStdout:
+def stdout() -> TextIO:
     """Where data goes: stdout, guarded."""
-    return GuardedStdout()
+    # A file to whoever writes to it: all they call is write and flush.
+    return cast(TextIO, GuardedStdout())
 
 
 def close_stdout() -> None:

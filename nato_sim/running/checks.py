@@ -58,7 +58,7 @@ def check_precision(precision: Any) -> float | None:
     if (
         isinstance(precision, numbers.Real)
         and not isinstance(precision, bool)
-        and 0 < precision < 0.5
+        and 0 < float(precision) < 0.5
     ):
         return float(precision)
     raise UsageError(f"precision must be a number between 0 and 0.5, got {precision!r}")

@@ -13,7 +13,7 @@ import functools
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,7 +132,7 @@ def iter_blocks(
     workers: int | None = 1,
     block_size: int = BLOCK_SIZE,
     root: np.random.SeedSequence | None = None,
-) -> Iterator[Block]:
+) -> Generator[Block, None, None]:
     """Yield finished blocks in block order; stop iterating at any time to stop early.
 
     Args:
@@ -163,7 +163,7 @@ def iter_blocks(
     return _parallel_blocks(compiled, root, trials, n_blocks, workers, block_size)
 
 
-def _serial_blocks(compiled, root, trials, n_blocks, block_size) -> Iterator[Block]:
+def _serial_blocks(compiled, root, trials, n_blocks, block_size) -> Generator[Block, None, None]:
     index = 0
     while n_blocks is None or index < n_blocks:
         n = block_trials(index, trials, block_size)
@@ -171,7 +171,9 @@ def _serial_blocks(compiled, root, trials, n_blocks, block_size) -> Iterator[Blo
         index += 1
 
 
-def _parallel_blocks(compiled, root, trials, n_blocks, workers, block_size) -> Iterator[Block]:
+def _parallel_blocks(
+    compiled, root, trials, n_blocks, workers, block_size
+) -> Generator[Block, None, None]:
     pool = WorkerPool(workers, compiled)
     pending: deque = deque()
     next_index = 0

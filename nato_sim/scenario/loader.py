@@ -105,7 +105,9 @@ def parse_overrides(overrides: object) -> list[Override]:
     return parsed
 
 
-def load(source: str | Path, overrides: Sequence[str | Override] = ()) -> Scenario:
+def load(
+    source: Scenario | str | Path, overrides: str | Sequence[str | Override] | None = ()
+) -> Scenario:
     """Read, override and validate a scenario file or bundled scenario.
 
     Args:
