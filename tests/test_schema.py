@@ -386,6 +386,191 @@ def test_field_rules_give_located_messages(old, new, problem):
     assert scenario_problems(edited(old, new)) == expected
 
 
+BIG = "1000000000000000000000000000000"  # 10^30: past any machine integer
+LIMITS = "(see 'Limits' in docs/format.md)"
+
+
+@pytest.mark.parametrize(
+    "old, new, problem",
+    [
+        (
+            "lift: 0.3",
+            f"lift: 0.3, after: {BIG}",
+            f"t.yaml:17:72: objections[0].after: expected a number <= 1000, got int {BIG}",
+        ),
+        (
+            "id: alpha, name: Alpha, country: NLD",
+            f"id: alpha, name: Alpha, country: NLD, enters: {BIG}",
+            f"t.yaml:9:52: candidates[0].enters: expected a number <= 1000, got int {BIG}",
+        ),
+        (
+            "  rounds: 10\n",
+            f"  rounds: {BIG}\n",
+            f"t.yaml:20:11: decision.rounds: expected a number <= 1000, got int {BIG}",
+        ),
+        (
+            "round_days: 14",
+            f"round_days: {BIG}",
+            f"t.yaml:21:45: decision.calendar.round_days: expected a number <= 366, got int {BIG}",
+        ),
+        (
+            "lift: 0.3",
+            "lift: 0.3, until: [{round: 1001}]",
+            "t.yaml:17:81: objections[0].until[0].round: expected a number <= 1000, got int 1001",
+        ),
+        (
+            "date: 2024-03-01}",
+            "round: 1001}",
+            "t.yaml:24:27: milestones[0].round: expected a number <= 1000, got int 1001",
+        ),
+        (
+            "start: 2024-01-01",
+            "start: 9999-12-01",
+            "t.yaml:20:3: decision: the calendar runs past 9999-12-31, the last date there is: "
+            "round 10 would start 126 days after 9999-12-01",
+        ),
+    ],
+)
+def test_round_numbers_and_dates_stay_within_what_can_be_computed(old, new, problem):
+    assert scenario_problems(edited(old, new)) == [problem]
+
+
+def test_the_calendar_may_end_on_the_last_date_there_is():
+    start = dt.date.max - dt.timedelta(days=9 * 14)  # ten rounds of 14 days
+    text = edited("start: 2024-01-01", f"start: {start}").replace(
+        "date: 2024-03-01", "date: 9999-12-31"
+    )
+    assert validate(parse_yaml(text, "t.yaml"), [], None).decision.round_count == 10
+    later = text.replace(f"start: {start}", f"start: {start + dt.timedelta(days=1)}")
+    assert scenario_problems(later) == [
+        "t.yaml:20:3: decision: the calendar runs past 9999-12-31, the last date there is: "
+        "round 10 would start 126 days after 9999-08-28"
+    ]
+
+
+@pytest.mark.parametrize(
+    "old, new, problem",
+    [
+        # Every weight 1e308: their sum is infinite and every share NaN.
+        ("weight: 3", "weight: 1.0e+308", "expected a number <= 1e+15, got 1e+308"),
+        ("weight: 3", "weight: {uniform: [1, 1.0e+16]}", "expected a number <= 1e+15, got 1e+16"),
+    ],
+)
+def test_weights_are_bounded_so_that_their_sum_is_finite(old, new, problem):
+    assert scenario_problems(edited(old, new)) == [f"t.yaml:5:44: members[0].weight: {problem}"]
+
+
+@pytest.mark.parametrize(
+    "new, problem",
+    [
+        (
+            "lift: {beta: [1.0e+308, 1]}",
+            "t.yaml:17:68: objections[0].lift.beta[0]: expected a number <= 1000000.0, "
+            "got float 1e+308",
+        ),
+        (
+            "lift: {beta: [4.9e-324, 1]}",
+            "t.yaml:17:68: objections[0].lift.beta[0]: expected a number >= 1e-300, got 5e-324",
+        ),
+        (
+            "lift: {beta: [2, 1.0000000000000002]}",
+            "t.yaml:17:71: objections[0].lift.beta[1]: expected exactly 1 or at least "
+            "1.000000001, got 1.0000000000000002 (write 1)",
+        ),
+        (
+            "lift: {beta: [1.0000000005, 2]}",
+            "t.yaml:17:68: objections[0].lift.beta[0]: expected exactly 1 or at least "
+            "1.000000001, got 1.0000000005 (write 1)",
+        ),
+    ],
+)
+def test_beta_shapes_are_those_the_sampler_draws(new, problem):
+    assert scenario_problems(edited("lift: 0.3", new)) == [problem]
+
+
+@pytest.mark.parametrize(
+    "old, new, problem",
+    [
+        (
+            "title: Minimal test scenario",
+            'title: "Minimal \\e[2J"',
+            "t.yaml:2:8: title: expected one line of plain text, got 'Minimal \\x1b[2J' "
+            "(U+001B is a control character)",
+        ),
+        (
+            "description: Three members, two candidates, a soft objection and a hard veto.",
+            'description: "Three members,\\ntwo candidates"',
+            "t.yaml:3:14: description: expected one line of plain text, got 'Three "
+            "members,\\ntwo candidates' (U+000A is a line break)",
+        ),
+        (
+            "name: Türkiye",
+            'name: "T\\u202Erkiye"',
+            "t.yaml:6:21: members[1].name: expected one line of plain text, got 'T\\u202erkiye' "
+            "(U+202E is a control that reorders text on screen)",
+        ),
+        (
+            "name: Alpha,",
+            'name: "\\x9b31mAlpha",',
+            "t.yaml:9:23: candidates[0].name: expected one line of plain text, got "
+            "'\\x9b31mAlpha' (U+009B is a control character)",
+        ),
+        (
+            "dynamics: {bandwagon: 0}",
+            'dynamics: {bandwagon: 0}\nnotes: "a\\tb\\nc\\ad"',
+            "t.yaml:23:8: notes: expected plain text (tabs and line breaks allowed), got "
+            "'a\\tb\\nc\\x07d' (U+0007 is a control character)",
+        ),
+    ],
+)
+def test_text_that_would_drive_a_terminal_is_refused(old, new, problem):
+    assert scenario_problems(edited(old, new)) == [problem]
+
+
+def test_notes_may_hold_tabs_and_line_breaks():
+    text = edited("dynamics: {bandwagon: 0}", 'dynamics: {bandwagon: 0}\nnotes: "a\\tb\\nc"')
+    assert validate(parse_yaml(text, "t.yaml"), [], None).notes == "a\tb\nc"
+
+
+@pytest.mark.parametrize(
+    "old, new, problem",
+    [
+        (
+            "tags: [eu]",
+            "tags: [" + ", ".join(f"t{i}" for i in range(21)) + "]",
+            "t.yaml:7:36: members[2].tags: expected at most 20 items, got 21",
+        ),
+        (
+            "lift: 0.3",
+            "lift: 0.3, until: [" + ", ".join(["{round: 3}"] * 11) + "]",
+            "t.yaml:17:72: objections[0].until: expected at most 10 items, got 11",
+        ),
+        (
+            "  - {name: summit, date: 2024-03-01}\n",
+            "".join(f"  - {{name: m{i}, round: 1}}\n" for i in range(101)),
+            "t.yaml:24:3: milestones: expected at most 100 items, got 101",
+        ),
+    ],
+)
+def test_lists_the_engine_loops_over_are_limited(old, new, problem):
+    assert scenario_problems(edited(old, new)) == [f"{problem} {LIMITS}"]
+
+
+def test_the_schema_shows_the_bounds():
+    definitions = SCHEMA["definitions"]
+    assert definitions["Objection"]["properties"]["after"]["maximum"] == 1000
+    assert definitions["Calendar"]["properties"]["round_days"]["maximum"] == 366
+    assert SCHEMA["properties"]["members"]["maxItems"] == 100
+    assert SCHEMA["properties"]["candidates"]["maxItems"] == 50
+    assert SCHEMA["properties"]["objections"]["maxItems"] == 200
+    weight = definitions["Member"]["properties"]["weight"]["anyOf"]
+    assert weight[0] == {"type": "number", "exclusiveMinimum": 0, "maximum": 1e15}
+    beta = weight[2]["properties"]["beta"]["items"]
+    assert (beta["minimum"], beta["maximum"]) == (1e-300, 1e6)
+    title = SCHEMA["properties"]["title"]
+    assert not re.search(title["pattern"], "a\x1b[2J") and re.search(title["pattern"], "Été")
+
+
 def test_reserved_outcome_names_cannot_be_candidate_ids():
     text = (
         BASE.replace("id: beta,", "id: extension,")

@@ -1,7 +1,12 @@
 """The scenario format: pydantic models for every field of a scenario file.
 
-The models check each value on its own (types, ranges, unknown keys). Checks that need the
-whole scenario (unknown ids, cycles, missing claims) live in :mod:`nato_sim.scenario.crossref`.
+The models check each value on its own (types, ranges, lengths, unknown keys). Checks that
+need the whole scenario (unknown ids, cycles, missing claims, size limits) live in
+:mod:`nato_sim.scenario.crossref` and :mod:`nato_sim.scenario.limits`.
+
+Every bound here keeps a valid file computable: a round number or a date that overflows, a
+weight whose sum is infinite, a Beta shape the sampler cannot draw, text that would drive the
+terminal it is printed on.
 """
 
 from __future__ import annotations
@@ -23,15 +28,33 @@ from pydantic import (
     model_validator,
 )
 
+from nato_sim.scenario.limits import MAX_CANDIDATES, MAX_MEMBERS, MAX_RULES
+
+# Rounds: `decision.rounds` and every round number (`enters`, `after`, `until: {round}`,
+# milestones). The engine keeps a few small tables per round.
+MAX_ROUNDS = 1000
+MAX_ROUND_DAYS = 366  # a round a year at the slowest
+# Weights are relative; this keeps the sum of MAX_MEMBERS of them far from overflowing.
+MAX_WEIGHT = 1e15
+# Beta(a, b): numpy's sampler slows and fails past about 1e300 and draws wrongly from the
+# smallest subnormal numbers; the step sampler's tables lose their precision for a parameter
+# in (1, 1 + 1e-9) once the other is in the millions. Within these bounds every shape draws
+# 65,536 values in milliseconds.
+MIN_BETA = 1e-300
+MAX_BETA = 1e6
+BETA_GAP = 1e-9
+MAX_TAGS = 20  # per member or candidate
+MAX_CONDITIONS = 10  # `until` conditions per objection rule
+MAX_MILESTONES = 100
+
+SLUG = r"^[a-z][a-z0-9-]*$"  # candidate and rule ids
 MemberId = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Z]{3}$"),
     Field(description="ISO 3166-1 alpha-3 code, e.g. USA, NOR"),
 ]
-CandidateId = Annotated[
-    str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$"), Field(description="slug, e.g. rutte")
-]
-RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
+CandidateId = Annotated[str, StringConstraints(pattern=SLUG), Field(description="slug, e.g. rutte")]
+RuleId = Annotated[str, StringConstraints(pattern=SLUG)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
 ClaimId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]*$")]
 
@@ -63,6 +86,50 @@ def _iso_date(value: Any) -> Any:
 
 Date = Annotated[dt.date, BeforeValidator(_iso_date)]
 
+# Control characters (C0, DEL, C1) and the bidirectional controls that reorder text on screen:
+# printed in a table, they would drive the terminal (`\x1b[2J` clears it) or disguise text.
+_BIDI = ((0x202A, 0x202E), (0x2066, 0x2069))
+_NOT_IN_LINE = ((0x00, 0x1F), (0x7F, 0x9F), *_BIDI)
+_NOT_IN_TEXT = ((0x00, 0x08), (0x0B, 0x1F), (0x7F, 0x9F), *_BIDI)  # tabs and line breaks pass
+
+
+def _ranges(ranges: tuple[tuple[int, int], ...]) -> str:
+    """A character class's ranges as \\uXXXX escapes, which Python and JSON Schema (ECMA 262)
+    regular expressions both read."""
+    return "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in ranges)
+
+
+def _plain(ranges: tuple[tuple[int, int], ...], what: str):
+    found = re.compile(f"[{_ranges(ranges)}]")
+
+    def check(value: str) -> str:
+        bad = found.search(value)
+        if bad:
+            code = ord(bad.group())
+            if code in (0x0A, 0x0D):
+                why = "a line break"
+            elif code >= _BIDI[0][0]:
+                why = "a control that reorders text on screen"
+            else:
+                why = "a control character"
+            shown = repr(value) if len(value) <= 40 else repr(value[:37]) + "..."
+            raise ValueError(f"expected {what}, got {shown} (U+{code:04X} is {why})")
+        return value
+
+    return check
+
+
+Line = Annotated[
+    str,
+    AfterValidator(_plain(_NOT_IN_LINE, "one line of plain text")),
+    WithJsonSchema({"type": "string", "pattern": f"^[^{_ranges(_NOT_IN_LINE)}]*$"}),
+]
+Text = Annotated[
+    str,
+    AfterValidator(_plain(_NOT_IN_TEXT, "plain text (tabs and line breaks allowed)")),
+    WithJsonSchema({"type": "string", "pattern": f"^[^{_ranges(_NOT_IN_TEXT)}]*$"}),
+]
+
 
 class Uniform(Model):
     """A value drawn once per trial, uniformly between two bounds."""
@@ -77,10 +144,23 @@ class Uniform(Model):
         return self
 
 
+def _drawable(value: float) -> float:
+    if value < MIN_BETA:
+        raise ValueError(f"expected a number >= {MIN_BETA:g}, got {value!r}")
+    if 1 < value < 1 + BETA_GAP:
+        raise ValueError(
+            f"expected exactly 1 or at least {1 + BETA_GAP!r}, got {value!r} (write 1)"
+        )
+    return value
+
+
+BetaParameter = Annotated[Finite, Field(gt=0, le=MAX_BETA), AfterValidator(_drawable)]
+
+
 class Beta(Model):
     """A value drawn once per trial from a Beta(a, b) distribution."""
 
-    beta: Annotated[list[Annotated[Finite, Field(gt=0)]], Field(min_length=2, max_length=2)]
+    beta: Annotated[list[BetaParameter], Field(min_length=2, max_length=2)]
 
 
 Distribution = Union[Uniform, Beta]
@@ -120,19 +200,23 @@ def _uncertain_json_schema(minimum: float, maximum: float | None, exclusive: boo
     number["exclusiveMinimum" if exclusive else "minimum"] = minimum
     if maximum is not None:
         number["maximum"] = maximum
-    pair = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+    beta_parameter = {"type": "number", "minimum": MIN_BETA, "maximum": MAX_BETA}
+
+    def pair(item: dict) -> dict:
+        return {"type": "array", "items": item, "minItems": 2, "maxItems": 2}
+
     return {
         "anyOf": [
             number,
             {
                 "type": "object",
-                "properties": {"uniform": pair},
+                "properties": {"uniform": pair(number)},
                 "required": ["uniform"],
                 "additionalProperties": False,
             },
             {
                 "type": "object",
-                "properties": {"beta": pair},
+                "properties": {"beta": pair(beta_parameter)},
                 "required": ["beta"],
                 "additionalProperties": False,
             },
@@ -145,6 +229,8 @@ def _positive(value: float | Uniform | Beta) -> float | Uniform | Beta:
     for bound in bounds:
         if not bound > 0:
             raise ValueError(f"expected a number > 0, got {bound}")
+        if bound > MAX_WEIGHT:
+            raise ValueError(f"expected a number <= {MAX_WEIGHT:g}, got {bound}")
     return value
 
 
@@ -166,7 +252,7 @@ Positive = Annotated[
     BeforeValidator(_uncertain_shape),
     AfterValidator(_range_check(0.0, None, "a number > 0")),
     AfterValidator(_positive),
-    WithJsonSchema(_uncertain_json_schema(0, None, True)),
+    WithJsonSchema(_uncertain_json_schema(0, MAX_WEIGHT, True)),
 ]
 
 
@@ -206,13 +292,17 @@ CandidateSelector = Annotated[
 ]
 
 
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
+Round = Annotated[int, Field(ge=1, le=MAX_ROUNDS)]
+
+
 class Member(Model):
     """A member state. Its weight is its influence in the backing share."""
 
     id: MemberId
-    name: str
-    weight: Positive = 1.0
-    tags: list[Tag] = []
+    name: Line
+    weight: Positive = Field(1.0, description=f"influence, > 0 and at most {MAX_WEIGHT:g}")
+    tags: Tags = []
     source: Sources = []
 
 
@@ -220,10 +310,10 @@ class Candidate(Model):
     """A person in the race."""
 
     id: CandidateId
-    name: str
+    name: Line
     country: MemberId
-    tags: list[Tag] = []
-    enters: Annotated[int, Field(ge=1, description="round in which the candidate enters")] = 1
+    tags: Tags = []
+    enters: Annotated[Round, Field(description="round in which the candidate enters")] = 1
     withdraw: Probability = Field(
         0.0, description="per-round probability of withdrawing while not the front-runner"
     )
@@ -268,7 +358,7 @@ class LiftedCondition(Model):
 class RoundCondition(Model):
     """Holds from the named round on."""
 
-    round: Annotated[int, Field(ge=2)]
+    round: Annotated[int, Field(ge=2, le=MAX_ROUNDS)]
 
 
 def _condition_shape(value: Any) -> Any:
@@ -303,20 +393,20 @@ class Objection(Model):
     lift: Probability = Field(
         0.0, description="per-round probability of lifting under neutral pressure; 0 = hard veto"
     )
-    after: Annotated[int, Field(ge=1, description="earliest round in which it may lift")] = 2
-    until: list[UntilCondition] = Field(
+    after: Annotated[Round, Field(description="earliest round in which it may lift")] = 2
+    until: Annotated[list[UntilCondition], Field(max_length=MAX_CONDITIONS)] = Field(
         [], description="conditions that lift it at once; any one suffices"
     )
     together: bool = Field(False, description="raise and lift all pairs as one bloc")
     source: Sources = []
-    note: str | None = None
+    note: Text | None = None
 
 
 class Calendar(Model):
     """Dates of the consultation rounds."""
 
     start: Date
-    round_days: Annotated[int, Field(ge=1)]
+    round_days: Annotated[int, Field(ge=1, le=MAX_ROUND_DAYS)]
 
 
 class Decision(Model):
@@ -324,7 +414,7 @@ class Decision(Model):
 
     rule: Literal["consensus"] = "consensus"
     min_support: Probability = 0.5
-    rounds: Annotated[int, Field(ge=1, le=1000)] | None = None
+    rounds: Round | None = None
     deadline: Date | None = None
     calendar: Calendar | None = None
     on_deadline: Literal["extend", "no_decision"] = "extend"
@@ -342,8 +432,18 @@ class Decision(Model):
                 raise ValueError(
                     f"deadline {self.deadline} is before the calendar start {self.calendar.start}"
                 )
-            if self.round_count > 1000:
-                raise ValueError(f"the deadline gives {self.round_count} rounds; at most 1000")
+            if self.round_count > MAX_ROUNDS:
+                raise ValueError(
+                    f"the deadline gives {self.round_count} rounds; at most {MAX_ROUNDS}"
+                )
+        if self.calendar is not None:
+            start, step = self.calendar.start, self.calendar.round_days
+            last = (self.round_count - 1) * step  # days from the start to the last round
+            if last > (dt.date.max - start).days:
+                raise ValueError(
+                    f"the calendar runs past {dt.date.max}, the last date there is: round "
+                    f"{self.round_count} would start {last:,} days after {start}"
+                )
         return self
 
     @property
@@ -365,9 +465,9 @@ class Dynamics(Model):
 class Milestone(Model):
     """A named date (or round) reported as P(decided on or before it)."""
 
-    name: str
+    name: Line
     date: Date | None = None
-    round: Annotated[int, Field(ge=1)] | None = None
+    round: Round | None = None
     source: Sources = []
 
     @model_validator(mode="after")
@@ -380,7 +480,7 @@ class Milestone(Model):
 class Incumbent(Model):
     """The office holder whose term is extended when nobody is agreed in time."""
 
-    name: str
+    name: Line
     country: MemberId
     term_ends: Date | None = None
     source: Sources = []
@@ -394,25 +494,25 @@ class Outcome(Model):
     )
     date: Date
     source: Sources = []
-    note: str | None = None
+    note: Text | None = None
 
 
 class Scenario(Model):
     """A whole scenario file."""
 
-    title: str
-    description: str = Field(description="one line, shown by `nato-sim scenarios`")
+    title: Line
+    description: Line = Field(description="one line, shown by `nato-sim scenarios`")
     as_of: Date | None = None
     incumbent: Incumbent | None = None
-    members: Annotated[list[Member], Field(min_length=1)]
-    candidates: Annotated[list[Candidate], Field(min_length=1)]
+    members: Annotated[list[Member], Field(min_length=1, max_length=MAX_MEMBERS)]
+    candidates: Annotated[list[Candidate], Field(min_length=1, max_length=MAX_CANDIDATES)]
     support: Support = Support()
-    objections: list[Objection] = []
+    objections: Annotated[list[Objection], Field(max_length=MAX_RULES)] = []
     decision: Decision
     dynamics: Dynamics = Dynamics()
-    milestones: list[Milestone] = []
+    milestones: Annotated[list[Milestone], Field(max_length=MAX_MILESTONES)] = []
     outcome: Outcome | None = None
-    notes: str | None = None
+    notes: Text | None = None
 
     # Provenance, set by the loader; not part of the file format.
     _origin: str = PrivateAttr("(in memory)")
