@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import time
 
-from nato_sim.scenario.crossref import check_references
+from nato_sim.scenario.crossref import MAX_FINDINGS, MAX_HINTS, check_references
 from nato_sim.scenario.schema import Scenario
 
 BASE = {
@@ -289,3 +290,131 @@ def test_every_finding_of_a_scenario_is_reported_at_once():
         "unknown candidate 'alfa'",
         "'until' conditions wait on each other in a cycle: deu-beta -> deu-beta",
     ]
+
+
+def test_a_name_listed_twice_in_a_rule_is_reported_at_the_repeat():
+    def change(d):
+        d["objections"][0]["members"] = ["TUR", "USA", "TUR"]
+        d["objections"][1]["candidates"] = ["beta", "beta"]
+
+    assert findings(change) == [
+        (
+            ("objections", 0, "members", 2),
+            "member 'TUR' is listed twice (also objections[0].members[0])",
+            None,
+            False,
+        ),
+        (
+            ("objections", 1, "candidates", 1),
+            "candidate 'beta' is listed twice (also objections[1].candidates[0])",
+            None,
+            False,
+        ),
+    ]
+
+
+def test_a_candidate_must_enter_by_the_last_round():
+    def change(d):
+        d["candidates"][1]["enters"] = 6
+        d["candidates"][2]["enters"] = 5
+
+    late = (
+        ("candidates", 1, "enters"),
+        "expected a round up to 5, the last one, got 6",
+        "entering later, the candidate could never be appointed",
+        False,
+    )
+    assert findings(change) == [late]
+
+    def by_deadline(d):
+        change(d)
+        # Rounds start on days 0, 14, 28, 42: four of them.
+        d["decision"] = {
+            "deadline": dt.date(2024, 2, 12),
+            "calendar": {"start": dt.date(2024, 1, 1), "round_days": 14},
+        }
+
+    assert findings(by_deadline) == [
+        (("candidates", 1, "enters"), "expected a round up to 4, the last one, got 6", *late[2:]),
+        (("candidates", 2, "enters"), "expected a round up to 4, the last one, got 5", *late[2:]),
+    ]
+
+
+def test_rules_waiting_on_each_other_in_several_circles_are_one_finding():
+    def change(d):
+        d["objections"][2]["id"] = "bloc"
+        d["objections"][0]["until"] = [{"lifted": "deu-beta"}, {"lifted": "bloc"}]
+        d["objections"][1]["until"] = [{"lifted": "tur-alpha"}]
+        d["objections"][2]["until"] = [{"lifted": "tur-alpha"}]
+
+    assert findings(change) == [
+        (
+            ("objections", 0, "until"),
+            "'until' conditions wait on each other in a cycle: tur-alpha -> deu-beta -> tur-alpha",
+            "such rules could never lift",
+            False,
+        ),
+    ]
+
+
+def test_separate_circles_are_separate_findings_in_file_order():
+    data = copy.deepcopy(BASE)
+    data["objections"] = [
+        {"id": f"r{i}", "members": "USA", "candidates": "alpha", "until": [{"lifted": f"r{j}"}]}
+        for i, j in ((0, 3), (1, 2), (2, 1), (3, 0))
+    ]
+    assert [f.message for f in check_references(data, None)] == [
+        "'until' conditions wait on each other in a cycle: r0 -> r3 -> r0",
+        "'until' conditions wait on each other in a cycle: r1 -> r2 -> r1",
+    ]
+
+
+def test_cycle_finding_takes_no_longer_than_the_rules_are_many():
+    # Every rule waits on every other: the circles among 200 rules are past counting.
+    data = copy.deepcopy(BASE)
+    ids = [f"r{i}" for i in range(200)]
+    data["objections"] = [
+        {"id": r, "members": "USA", "candidates": "alpha", "until": [{"lifted": o} for o in ids]}
+        for r in ids
+    ]
+    start = time.perf_counter()
+    found = check_references(data, None)
+    assert time.perf_counter() - start < 0.5
+    assert [f.message for f in found if "cycle" in f.message] == [
+        "'until' conditions wait on each other in a cycle: r0 -> r0"
+    ]
+
+
+def test_ids_that_are_no_slugs_stay_out_of_cycle_messages():
+    def change(d):
+        d["objections"][1]["until"] = [{"lifted": "deu-beta"}]
+
+    data = copy.deepcopy(BASE)
+    change(data)
+    data["objections"][1]["id"] = "deu-beta\x1b[2J"
+    data["objections"][1]["until"] = [{"lifted": "deu-beta\x1b[2J"}]
+    assert [f.message for f in check_references(data, None)] == []
+
+
+def test_suggestions_and_findings_are_capped_for_files_full_of_wrong_names():
+    data = copy.deepcopy(BASE)
+    data["members"] = [{"id": f"M{c}{c}", "name": c} for c in "ABCDEFGHIJKLMNOP"]
+    data["objections"] = [
+        {
+            "members": [f"M{c}{d}" for c in "ABCDEFGHIJKLMNOP" for d in "XYZ"] * 3,
+            "candidates": "all",
+        }
+    ]
+    found = check_references(data, None)
+    unknown = [f for f in found if f.message.startswith("unknown member")]
+    assert len(unknown) == MAX_FINDINGS
+    # Each name is looked up once: the first MAX_HINTS get a suggestion, wherever they are.
+    hinted = {f.message for f in unknown if f.hint is not None}
+    names = list(dict.fromkeys(f.message for f in unknown))
+    assert hinted == set(names[:MAX_HINTS])
+    assert found[-1] == (
+        ("objections", 0, "members", MAX_FINDINGS - 1),
+        "44 more problems with names and references not shown",
+        None,
+        False,
+    )

@@ -1,17 +1,35 @@
-"""Checks that need the whole scenario: ids that must exist, cycles, citations.
+"""Checks that need the whole scenario: ids that must exist, cycles, citations, size limits.
 
 They read the raw data (after overrides, before or beside pydantic's validation) and skip
 whatever is malformed, so that a file's reference problems are reported together with its
-type and range problems, all at once.
+type and range problems, all at once. Their work grows in step with the file, however many
+names it gets wrong: a file at the size cap is checked in a fraction of a second.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
+from pydantic import ValidationError
+
+from nato_sim.scenario.limits import size_problems
+from nato_sim.scenario.schema import MAX_ROUNDS, SLUG, Decision
+
 Path = tuple[str | int, ...]
+
+# Suggestions cost a fuzzy comparison with every known name: only so many are looked for,
+# and none among a list far beyond the size limits.
+MAX_HINTS = 20
+MAX_HINT_NAMES = 1000
+# Past this many findings the rest are only counted: a file of thousands of wrong names
+# gains nothing from a message for each, and they cost time.
+MAX_FINDINGS = 100
+# `source` sits at most this many keys deep (support.candidates.<id>.source): citations are
+# looked for no deeper, so that deep values elsewhere cost nothing.
+SOURCE_DEPTH = 3
 
 
 class Finding(NamedTuple):
@@ -23,16 +41,63 @@ class Finding(NamedTuple):
     at_key: bool = False  # an unknown name used as a mapping key: point at the key, not its value
 
 
-def _did_you_mean(name: str, known: Iterable[str]) -> str | None:
-    """A close match, else the few known names, else nothing."""
-    known = list(known)
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean {close[0]!r}?"
-    # A short list is worth showing whole; a long one would bury the message.
-    if 0 < len(known) <= 8:
-        return "expected one of: " + ", ".join(sorted(known))
-    return None
+class _Findings(list):
+    """The findings, the first MAX_FINDINGS of them kept; `more` counts the others."""
+
+    more = 0
+
+    @property
+    def full(self) -> bool:
+        return len(self) >= MAX_FINDINGS
+
+    def append(self, finding: Finding) -> None:
+        if self.full:
+            self.more += 1
+        else:
+            super().append(finding)
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            self.append(finding)
+
+    def closed(self) -> list[Finding]:
+        """The findings kept, and one that counts the others after the last one."""
+        kept = list(self)
+        if self.more:
+            message = f"{self.more:,} more problems with names and references not shown"
+            kept.append(Finding(kept[-1].path, message, None))
+        return kept
+
+
+class _Hints:
+    """'did you mean' for unknown names: a close match, else the few known names."""
+
+    def __init__(self) -> None:
+        self.left = MAX_HINTS
+        self.lists: dict[int, tuple[Iterable[str], tuple[str, ...]]] = {}
+        self.found: dict[tuple[str, int], str | None] = {}
+
+    def __call__(self, name: str, known: Iterable[str]) -> str | None:
+        # The same few collections of names come again and again: sorted once each.
+        if id(known) not in self.lists:
+            # Names that are not printable are invalid anyway, and must not reach a terminal.
+            shown = tuple(sorted(k for k in known if k.isprintable()))
+            self.lists[id(known)] = (known, shown)  # kept, so that the id stays its own
+        key = (name, id(known))
+        if key not in self.found:
+            self.found[key] = self._hint(name, self.lists[id(known)][1])
+        return self.found[key]
+
+    def _hint(self, name: str, known: tuple[str, ...]) -> str | None:
+        if self.left > 0 and len(known) <= MAX_HINT_NAMES:
+            self.left -= 1
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            if close:
+                return f"did you mean {close[0]!r}?"
+        # A short list is worth showing whole; a long one would bury the message.
+        if 0 < len(known) <= 8:
+            return "expected one of: " + ", ".join(known)
+        return None
 
 
 def _entries(data: dict, key: str) -> list[tuple[int, dict]]:
@@ -56,6 +121,17 @@ def _mapping(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _round_count(data: dict) -> int | None:
+    """The number of rounds of raw data, None when its decision is malformed."""
+    decision = data.get("decision")
+    if not isinstance(decision, dict):
+        return None
+    try:
+        return Decision.model_validate(decision).round_count
+    except ValidationError:
+        return None
+
+
 def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
     """Every cross-reference problem of a scenario's raw data, in file order.
 
@@ -65,7 +141,9 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
     """
     if not isinstance(data, dict):
         return []
-    found: list[Finding] = []
+    found = _Findings()
+    found.extend(Finding(*problem) for problem in size_problems(data))
+    hint = _Hints()
     member_entries = _entries(data, "members")
     cand_entries = _entries(data, "candidates")
     rule_entries = _entries(data, "objections")
@@ -74,9 +152,13 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
     rules = [r for _, e in rule_entries if (r := _text(e.get("id")))]
     member_tags = {t for _, e in member_entries for t in _tags(e)}
     cand_tags = {t for _, e in cand_entries for t in _tags(e)}
+    known_members, known_cands, known_rules = set(members), set(cands), set(rules)
 
     def unknown(path: Path, kind: str, name: str, known: Iterable[str], at_key=False) -> None:
-        found.append(Finding(path, f"unknown {kind} {name!r}", _did_you_mean(name, known), at_key))
+        if found.full:
+            found.more += 1
+        else:
+            found.append(Finding(path, f"unknown {kind} {name!r}", hint(name, known), at_key))
 
     for key, entries in (
         ("members", member_entries),
@@ -98,22 +180,35 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
                 )
             seen.setdefault(entity_id, i)
 
+    rounds = _round_count(data)
+    for i, cand in cand_entries:
+        enters = cand.get("enters")
+        # Past MAX_ROUNDS it is a field problem already.
+        if rounds is not None and type(enters) is int and rounds < enters <= MAX_ROUNDS:
+            found.append(
+                Finding(
+                    ("candidates", i, "enters"),
+                    f"expected a round up to {rounds}, the last one, got {enters}",
+                    "entering later, the candidate could never be appointed",
+                )
+            )
+
     for cand_id, spec in _mapping(_mapping(data.get("support")).get("candidates")).items():
         path = ("support", "candidates", cand_id)
-        if cand_id not in cands:
+        if cand_id not in known_cands:
             unknown(path, "candidate", cand_id, cands, at_key=True)
         spec = _mapping(spec)
         for tag in _mapping(spec.get("tags")):
             if tag not in member_tags:
                 unknown((*path, "tags", tag), "member tag", tag, member_tags, at_key=True)
         for member in _mapping(spec.get("members")):
-            if member not in members:
+            if member not in known_members:
                 unknown((*path, "members", member), "member", member, members, at_key=True)
 
     for i, rule in rule_entries:
-        for key, ids, tags, kind in (
-            ("members", members, member_tags, "member"),
-            ("candidates", cands, cand_tags, "candidate"),
+        for key, ids, known, tags, kind in (
+            ("members", members, known_members, member_tags, "member"),
+            ("candidates", cands, known_cands, cand_tags, "candidate"),
         ):
             selector = rule.get(key)
             if isinstance(selector, dict):
@@ -121,18 +216,32 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
                 if tag is not None and tag not in tags:
                     unknown(("objections", i, key, "tag"), f"{kind} tag", tag, tags)
             elif isinstance(selector, str) and selector != "all":
-                if selector not in ids:
+                if selector not in known:
                     unknown(("objections", i, key), kind, selector, ids)
             elif isinstance(selector, list):
+                listed: dict[str, int] = {}
                 for j, name in enumerate(selector):
-                    if isinstance(name, str) and name not in ids:
+                    if not isinstance(name, str):
+                        continue
+                    if name not in known:
                         unknown(("objections", i, key, j), kind, name, ids)
+                    elif name in listed:
+                        # The engine would raise the objection of that pair twice.
+                        found.append(
+                            Finding(
+                                ("objections", i, key, j),
+                                f"{kind} {name!r} is listed twice "
+                                f"(also objections[{i}].{key}[{listed[name]}])",
+                                None,
+                            )
+                        )
+                    listed.setdefault(name, j)
         for j, cond in _conditions(rule):
             path = ("objections", i, "until", j)
             withdrawn, lifted = _text(cond.get("withdrawn")), _text(cond.get("lifted"))
-            if withdrawn is not None and withdrawn not in cands:
+            if withdrawn is not None and withdrawn not in known_cands:
                 unknown((*path, "withdrawn"), "candidate", withdrawn, cands)
-            if lifted is not None and lifted not in rules:
+            if lifted is not None and lifted not in known_rules:
                 unknown((*path, "lifted"), "rule id", lifted, rules)
     found.extend(_cycles(rule_entries))
 
@@ -147,19 +256,22 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
                 )
             )
     winner = _text(_mapping(data.get("outcome")).get("winner"))
-    if winner is not None and winner not in (*cands, "extension", "no-decision"):
+    if winner is not None and winner not in (*known_cands, "extension", "no-decision"):
         unknown(("outcome", "winner"), "candidate", winner, [*cands, "extension", "no-decision"])
     if claim_ids is not None:
         for path, claim in _citations(data, ()):
             if claim not in claim_ids:
+                if found.full:
+                    found.more += 1
+                    continue
                 found.append(
                     Finding(
                         path,
                         f"cites claim {claim!r}, which no seeds file has",
-                        _did_you_mean(claim, claim_ids),
+                        hint(claim, claim_ids),
                     )
                 )
-    return found
+    return found.closed()
 
 
 def _conditions(rule: dict) -> list[tuple[int, dict]]:
@@ -170,38 +282,100 @@ def _conditions(rule: dict) -> list[tuple[int, dict]]:
 
 
 def _cycles(rule_entries: list[tuple[int, dict]]) -> list[Finding]:
-    """`until: {lifted: X}` conditions that wait on each other in a circle."""
+    """`until: {lifted: X}` conditions that wait on each other in a circle.
+
+    One finding per group of rules that all wait on each other (a strongly connected
+    component of the waiting graph), at its first rule, with the shortest circle through it.
+    Looking for every circle instead could take time exponential in the number of rules.
+    """
     waits: dict[str, list[str]] = {}
     index: dict[str, int] = {}
     for i, rule in rule_entries:
         rule_id = _text(rule.get("id"))
-        if rule_id is not None and rule_id not in index:
+        # An id that is no slug is reported as such; it must not reach a message raw.
+        if rule_id is not None and re.fullmatch(SLUG, rule_id) and rule_id not in index:
             index[rule_id] = i
             waits[rule_id] = [
                 lifted for _, c in _conditions(rule) if (lifted := _text(c.get("lifted")))
             ]
+    waits = {rule: [r for r in targets if r in waits] for rule, targets in waits.items()}
     found: list[Finding] = []
-    reported: set[frozenset[str]] = set()
-    for start in waits:
-        stack = [(start, [start])]
-        while stack:
-            node, trail = stack.pop()
-            for nxt in waits.get(node, []):
-                if nxt == start:
-                    members = frozenset(trail)
-                    if members not in reported:
-                        reported.add(members)
-                        loop = " -> ".join([*trail, start])
-                        found.append(
-                            Finding(
-                                ("objections", index[start], "until"),
-                                f"'until' conditions wait on each other in a cycle: {loop}",
-                                "such rules could never lift",
-                            )
-                        )
-                elif nxt not in trail and nxt in waits:
-                    stack.append((nxt, [*trail, nxt]))
+    for group in _components(waits):
+        start = min(group, key=index.__getitem__)
+        loop = _shortest_loop(start, group, waits)
+        if loop is not None:
+            found.append(
+                Finding(
+                    ("objections", index[start], "until"),
+                    f"'until' conditions wait on each other in a cycle: {' -> '.join(loop)}",
+                    "such rules could never lift",
+                )
+            )
+    found.sort(key=lambda finding: finding.path[1])
     return found
+
+
+def _components(graph: dict[str, list[str]]) -> list[set[str]]:
+    """The strongly connected components of a graph (Tarjan's algorithm, without recursion:
+    a file may hold thousands of rules)."""
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[set[str]] = []
+    for root in graph:
+        if root in order:
+            continue
+        work = [(root, iter(graph[root]))]
+        order[root] = low[root] = len(order)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, targets = work[-1]
+            for target in targets:
+                if target not in order:
+                    order[target] = low[target] = len(order)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(graph[target])))
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], order[target])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == order[node]:
+                    component = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.add(member)
+                        if member == node:
+                            break
+                    components.append(component)
+    return components
+
+
+def _shortest_loop(start: str, group: set[str], graph: dict[str, list[str]]) -> list[str] | None:
+    """The shortest walk from `start` back to it within `group` (breadth first), or None."""
+    previous: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for target in graph[node]:
+                if target == start:
+                    loop = [start, node]
+                    while loop[-1] != start:
+                        loop.append(previous[loop[-1]])
+                    return [*reversed(loop[1:]), start]
+                if target in group and target not in previous:
+                    previous[target] = node
+                    following.append(target)
+        frontier = following
+    return None
 
 
 def _citations(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
@@ -221,8 +395,8 @@ def _citations(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
                                 ),
                                 claim,
                             )
-            else:
+            elif len(path) < SOURCE_DEPTH:
                 yield from _citations(item, (*path, key))
-    elif isinstance(value, list):
+    elif isinstance(value, list) and len(path) < SOURCE_DEPTH:
         for j, item in enumerate(value):
             yield from _citations(item, (*path, j))
