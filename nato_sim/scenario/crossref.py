@@ -237,12 +237,12 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
                         )
                     listed.setdefault(name, j)
         for j, cond in _conditions(rule):
-            path = ("objections", i, "until", j)
+            at: Path = ("objections", i, "until", j)
             withdrawn, lifted = _text(cond.get("withdrawn")), _text(cond.get("lifted"))
             if withdrawn is not None and withdrawn not in known_cands:
-                unknown((*path, "withdrawn"), "candidate", withdrawn, cands)
+                unknown((*at, "withdrawn"), "candidate", withdrawn, cands)
             if lifted is not None and lifted not in known_rules:
-                unknown((*path, "lifted"), "rule id", lifted, rules)
+                unknown((*at, "lifted"), "rule id", lifted, rules)
     found.extend(_cycles(rule_entries))
 
     has_calendar = isinstance(_mapping(data.get("decision")).get("calendar"), dict)
@@ -259,14 +259,14 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
     if winner is not None and winner not in (*known_cands, "extension", "no-decision"):
         unknown(("outcome", "winner"), "candidate", winner, [*cands, "extension", "no-decision"])
     if claim_ids is not None:
-        for path, claim in _citations(data, ()):
+        for cited_at, claim in _citations(data, ()):
             if claim not in claim_ids:
                 if found.full:
                     found.more += 1
                     continue
                 found.append(
                     Finding(
-                        path,
+                        cited_at,
                         f"cites claim {claim!r}, which no seeds file has",
                         hint(claim, claim_ids),
                     )

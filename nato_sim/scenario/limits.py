@@ -93,7 +93,7 @@ def size_problems(data: Any) -> list[tuple[Path, str, str]]:
     """The counts of a scenario's raw data that pass their limit: (path, message, hint)."""
     if not isinstance(data, dict):
         return []
-    found = []
+    found: list[tuple[Path, str, str]] = []
     pairs, units = objection_counts(data)
     if pairs > MAX_PAIRS or units > MAX_UNITS:
         message = (

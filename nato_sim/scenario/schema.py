@@ -364,7 +364,7 @@ class RoundCondition(Model):
 def _condition_shape(value: Any) -> Any:
     if isinstance(value, dict) and len(value) == 1:
         key = next(iter(value))
-        kinds = {
+        kinds: dict[str, type[Model]] = {
             "withdrawn": WithdrawnCondition,
             "lifted": LiftedCondition,
             "round": RoundCondition,
@@ -458,7 +458,7 @@ class Decision(Model):
 class Dynamics(Model):
     """How pressure builds on holdouts."""
 
-    bandwagon: NonNegative = Field(1.0, description="bandwagon strength beta >= 0")
+    bandwagon: NonNegative = Field(default=1.0, description="bandwagon strength beta >= 0")
     source: Sources = []
 
 

@@ -18,6 +18,7 @@ import gc
 import re
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,8 @@ _KINDS = {"int": "an integer", "float": "a number", "bool": "a boolean", "timest
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _RESOLVER = Resolver()
 _LIMITS = "see 'Limits' in docs/format.md"
+# The lists whose length the format limits (the keys they sit under).
+_LIMITED = {"members", "candidates", "objections", "milestones", "tags", "until"}
 # Control characters and the controls that reorder text on screen: never in a key.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _UNREADABLE = (ValueError, ArithmeticError, LookupError, TypeError, AttributeError)
@@ -97,7 +100,7 @@ class _TooMany(Exception):
 
 
 if getattr(yaml, "__with_libyaml__", False):
-    from yaml.cyaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser
 else:  # PyYAML built without libyaml: slower, and syntax errors in PyYAML's words
 
     class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore[no-redef]
@@ -133,7 +136,8 @@ class _Reader:
     """
 
     def __init__(self, text: str, doc: ParsedYaml) -> None:
-        self.parser = _Parser(text)
+        # Any: the parser's events are of several classes, told apart by their type.
+        self.parser: Any = _Parser(text)
         self.doc = doc
         # Problems found while building (void after a syntax error), and the anchors and
         # aliases refused. Each arrives in file order: the first MAX_PROBLEMS of each are all
@@ -235,12 +239,14 @@ class _Reader:
             self.unsupported(tag, where)
             build = False
         tracked = path is not None and len(path) < TRACKED_DEPTH
-        get, items = self.parser.get_event, []
+        get = self.parser.get_event
+        items: list[Any] = []
         while True:
             event = get()
             if type(event) is SequenceEndEvent:
                 return items if build else None
-            items.append(self.value(event, path + (len(items),) if tracked else None, build))
+            item_path = path + (len(items),) if tracked and path is not None else None
+            items.append(self.value(event, item_path, build))
 
     def mapping(self, event: Any, path: KeyPath | None, where: Position, build: bool) -> Any:
         tag = self.tag(event, _MAP)
@@ -248,7 +254,8 @@ class _Reader:
             self.unsupported(tag, where)
             build = False
         tracked = path is not None and len(path) < TRACKED_DEPTH
-        get, result = self.parser.get_event, {}
+        get = self.parser.get_event
+        result: dict[str, Any] = {}
         lines: dict[str, int] = {}  # the line of each key taken
         key_positions = self.doc.key_positions
         while True:
@@ -267,7 +274,7 @@ class _Reader:
                 self.value(get(), None, False)
                 continue
             lines[name] = where[0]
-            key_path = path + (name,) if tracked else None  # type: ignore[operator]
+            key_path = path + (name,) if tracked and path is not None else None
             if key_path is not None:
                 key_positions[key_path] = where
             result[name] = self.value(get(), key_path, True)
@@ -348,7 +355,7 @@ class _Reader:
             and text.replace(".", "").isdigit()
         ):
             return float(text)
-        node = ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
+        node = ScalarNode(tag, text)
         try:
             value = _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
         except _UNREADABLE as error:
@@ -386,7 +393,7 @@ def _pos(mark: yaml.Mark) -> Position:
 
 def _describe(value: Any) -> str:
     if isinstance(value, (dict, list)) or value is None:
-        return {dict: "a mapping", list: "a list"}.get(type(value), "null")
+        return "a mapping" if isinstance(value, dict) else "a list" if value is not None else "null"
     try:
         text = value.isoformat() if isinstance(value, dt.date) else repr(value)
     except ValueError:  # an int too long for str(); hex digits are not limited on input
@@ -478,14 +485,15 @@ def _read(text: str, doc: ParsedYaml, what: str) -> tuple[list[Problem], int]:
                 f"the {what} holds more than {MAX_VALUES:,} values; a scenario within the "
                 "format's limits holds far fewer"
             )
-            problems, more = [Problem(doc.file, message, *error.args[0], hint=_LIMITS)], 0
+            line, column = error.args[0]
+            problems, more = [Problem(doc.file, message, line, column, hint=_LIMITS)], 0
         else:
             problems, more = reader.problems, reader.more_problems
             if found:
                 doc.data = value
     refused = [
-        Problem(doc.file, "anchors and aliases are not allowed", *where, hint=f"found {name}")
-        for where, name in reader.refused
+        Problem(doc.file, "anchors and aliases are not allowed", line, column, hint=f"found {name}")
+        for (line, column), name in reader.refused
     ]
     return refused + problems, more + reader.more_refused
 
@@ -498,8 +506,8 @@ def _syntax_problem(error: yaml.YAMLError, file: str) -> Problem:
         message = f"{context}, {message}"
     elif context and context_mark:
         hint = f"{context} at line {context_mark.line + 1}"
-    where = _pos(mark) if mark else (None, None)
-    return Problem(file, f"YAML syntax error: {message}", *where, hint=hint)
+    line, column = _pos(mark) if mark else (None, None)
+    return Problem(file, f"YAML syntax error: {message}", line, column, hint=hint)
 
 
 def parse_value(text: str, file: str) -> Any:
@@ -561,7 +569,7 @@ _PATTERNS = {  # keyed by the patterns in nato_sim.scenario.schema
 }
 
 
-def _expected(error: dict[str, Any]) -> str | None:
+def _expected(error: Mapping[str, Any]) -> str | None:
     """What a type or constraint error wanted, phrased for `expected X, got Y`."""
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "literal_error":
@@ -569,11 +577,12 @@ def _expected(error: dict[str, Any]) -> str | None:
     if kind in _COMPARISONS:
         return f"a number {_COMPARISONS[kind]} {next(iter(ctx.values()), '?')}"
     if kind == "string_pattern_mismatch":
-        return _PATTERNS.get(ctx.get("pattern"), f"text matching {ctx.get('pattern')}")
+        pattern = str(ctx.get("pattern"))
+        return _PATTERNS.get(pattern, f"text matching {pattern}")
     return _EXPECTED.get(kind)
 
 
-def _message(error: dict[str, Any], key: str | int | None) -> str:
+def _message(error: Mapping[str, Any], key: str | int | None) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "missing":
         return f"missing required key {key!r}"
@@ -602,7 +611,7 @@ def _lookup(data: Any, path: KeyPath) -> Any:
     return data
 
 
-def _real_path(error: dict[str, Any], data: Any) -> tuple[KeyPath, int | None, bool]:
+def _real_path(error: Mapping[str, Any], data: Any) -> tuple[KeyPath, int | None, bool]:
     """Keep the loc parts that are keys or indexes of the data.
 
     Also return where a union member's tag (such as 'TagSelector' or 'list[...]') was dropped
@@ -696,6 +705,8 @@ def problems_from_validation(
                 continue
             merged[path] = [expected]
         hint = _bool_hint(doc, path)
+        if err["type"] == "too_long" and path and path[-1] in _LIMITED:
+            hint = _LIMITS
         line, col = doc.location(path)
         if err["type"] == "extra_forbidden" or "[key]" in err["loc"]:
             line, col = doc.key_positions.get(path, (line, col))
