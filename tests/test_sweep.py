@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -208,3 +210,75 @@ def test_cli_refuses_unknown_outcome_and_bad_path_with_exit_2():
     assert unknown.exit_code == 2 and "did you mean 'alpha'?" in unknown.stderr
     bad = invoke(MINIMAL, "--vary", "objections.tur-alpha.lift=0:2:3", "-s", "1")
     assert bad.exit_code == 2 and "the value 2.0 is outside the allowed values" in bad.stderr
+
+
+def test_too_many_steps_are_refused_before_anything_is_built(no_runs):
+    vary = "objections.tur-alpha.lift=0:1:1000000000"
+    start = time.perf_counter()
+    with pytest.raises(UsageError) as error:
+        # The scenario does not exist: the steps are checked before it is looked for.
+        nato_sim.sweep(str(DATA / "no-such-file.yaml"), [vary], trials=100, rng=1)
+    assert time.perf_counter() - start < 0.5
+    assert str(error.value) == (
+        f"--vary {vary!r}: STEPS is 1,000,000,000; a sweep has at most 400 points"
+    )
+
+
+def test_the_grid_is_counted_before_it_is_built(no_runs):
+    with pytest.raises(UsageError) as error:
+        nato_sim.sweep(
+            MINIMAL,
+            ["objections.tur-alpha.lift=0:1:400", "members.USA.weight=1:5:400"],
+            trials=100,
+            rng=1,
+        )
+    assert str(error.value).startswith(
+        "this sweep would take 160,001 runs (160,000 grid points and the baseline)"
+    )
+
+
+def test_cli_too_many_steps_is_a_usage_error_with_exit_2():
+    result = invoke(MINIMAL, "--vary", "objections.tur-alpha.lift=0:1:1000000000", "--seed", "1")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --vary 'objections.tur-alpha.lift=0:1:1000000000': STEPS is 1,000,000,000; "
+        "a sweep has at most 400 points\n"
+    )
+
+
+class _Pool:
+    """A stand-in for the process pool: runs each job at once and records its size."""
+
+    sizes: list[int] = []
+
+    def __init__(self, max_workers: int) -> None:
+        self.sizes.append(max_workers)
+
+    def submit(self, fn, *args):
+        future: Future = Future()
+        future.set_result(fn(*args))
+        return future
+
+    def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("workers", "cores", "steps", "started"),
+    [
+        (8, 16, 2, 3),  # three jobs (the baseline and two points): three processes
+        (8, 2, 5, 2),  # two cores: two processes
+        (None, 4, 5, 4),  # all cores, fewer than the jobs
+        (2, 16, 5, 2),  # as asked
+    ],
+)
+def test_no_more_processes_start_than_are_useful(monkeypatch, workers, cores, steps, started):
+    import nato_sim.running.runner as runner
+
+    monkeypatch.setattr(runner, "default_workers", lambda: cores)
+    monkeypatch.setattr(sweep_module, "ProcessPoolExecutor", _Pool)
+    monkeypatch.setattr(_Pool, "sizes", [])
+    nato_sim.sweep(
+        MINIMAL, [f"objections.tur-alpha.lift=0:1:{steps}"], trials=50, rng=1, workers=workers
+    )
+    assert _Pool.sizes == [started]

@@ -13,6 +13,7 @@ neighbouring points share their random numbers (the curve is smooth).
 from __future__ import annotations
 
 import itertools
+import math
 import types
 import typing
 from collections.abc import Sequence
@@ -194,6 +195,10 @@ def parse_vary(text: str) -> tuple[str, float, float, int]:
             f"--vary {text!r}: STEPS is the number of values, a whole number "
             f">= 2 ({example} gives 0, 0.1, ..., 1)"
         )
+    if steps > MAX_POINTS:
+        raise UsageError(
+            f"--vary {text!r}: STEPS is {steps:,}; a sweep has at most {MAX_POINTS:,} points"
+        )
     if not (np.isfinite(start) and np.isfinite(stop)):
         raise UsageError(f"--vary {text!r}: START and STOP must be finite numbers")
     return path.strip(), start, stop, steps
@@ -310,19 +315,22 @@ def sweep(
         vary = [vary]
     if not 1 <= len(vary) <= 2:
         raise UsageError(f"a sweep varies one or two parameters, got {len(vary)}")
+    for text in vary:
+        parse_vary(text)  # the number of steps, before the scenario is even read
     base = as_scenario(scenario, overrides)
     axes = tuple(make_axis(base, text) for text in vary)
     if len(axes) == 2 and axes[0].path == axes[1].path:
         raise UsageError(f"--vary names {axes[0].path!r} twice")
-    grid = list(itertools.product(*(a.values for a in axes)))
-    runs = len(grid) + 1
-    if len(grid) > MAX_POINTS or runs * trials > max_total_trials:
+    n_points = math.prod(len(a.values) for a in axes)
+    runs = n_points + 1
+    if n_points > MAX_POINTS or runs * trials > max_total_trials:
         raise UsageError(
-            f"this sweep would take {runs:,} runs ({len(grid):,} grid points and the "
+            f"this sweep would take {runs:,} runs ({n_points:,} grid points and the "
             f"baseline) of {trials:,} trials = {runs * trials:,} trials; the limits are "
             f"{MAX_POINTS:,} points and {max_total_trials:,} trials. Use fewer STEPS or "
             "fewer --trials"
         )
+    grid = list(itertools.product(*(a.values for a in axes)))
     scenarios = _grid_scenarios(base, axes, grid, vary)
     root = seed_sequence(rng)
     jobs = [base, *scenarios]
@@ -357,13 +365,16 @@ def sweep(
 def _run_all(
     jobs: list[Scenario], trials: int, root: np.random.SeedSequence, workers: int | None
 ) -> list[Results]:
-    """Run every job with the same seed, in parallel when asked; order is kept."""
-    from nato_sim.running.runner import default_workers
+    """Run every job with the same seed, in parallel when asked; order is kept.
 
-    workers = default_workers() if workers is None else workers
-    if workers < 1:
+    Each job runs in one process: no more processes start than there are jobs, or cores
+    to run them on.
+    """
+    from nato_sim.running.runner import useful_workers
+
+    if workers is not None and workers < 1:
         raise UsageError(f"workers must be at least 1, got {workers}")
-    workers = min(workers, len(jobs))
+    workers = useful_workers(workers, len(jobs))
     if workers == 1:
         return [_run_point(job, trials, root) for job in jobs]
     pool = ProcessPoolExecutor(max_workers=workers)
