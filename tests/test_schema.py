@@ -454,9 +454,16 @@ def test_the_calendar_may_end_on_the_last_date_there_is():
         # Every weight 1e308: their sum is infinite and every share NaN.
         ("weight: 3", "weight: 1.0e+308", "expected a number <= 1e+15, got 1e+308"),
         ("weight: 3", "weight: {uniform: [1, 1.0e+16]}", "expected a number <= 1e+15, got 1e+16"),
+        # Beta(0.01, 1) draws 0 about once in 2,000: a lone member's weight, and the sum.
+        (
+            "weight: 3",
+            "weight: {beta: [0.01, 1]}",
+            "expected {beta: [a, b]} with a >= 1 for a weight, got a = 0.01 (a smaller a draws "
+            "weights of exactly 0)",
+        ),
     ],
 )
-def test_weights_are_bounded_so_that_their_sum_is_finite(old, new, problem):
+def test_weights_are_bounded_so_that_their_sum_is_finite_and_not_zero(old, new, problem):
     assert scenario_problems(edited(old, new)) == [f"t.yaml:5:44: members[0].weight: {problem}"]
 
 

@@ -225,6 +225,13 @@ def _uncertain_json_schema(minimum: float, maximum: float | None, exclusive: boo
 
 
 def _positive(value: float | Uniform | Beta) -> float | Uniform | Beta:
+    if isinstance(value, Beta) and value.beta[0] < 1:
+        # Its density is unbounded at 0: draws underflow to 0, and so, in a trial, may the
+        # sum of the weights that the shares are divided by.
+        raise ValueError(
+            f"expected {{beta: [a, b]}} with a >= 1 for a weight, got a = {value.beta[0]!r} "
+            "(a smaller a draws weights of exactly 0)"
+        )
     bounds = [value] if isinstance(value, float) else getattr(value, "uniform", [])
     for bound in bounds:
         if not bound > 0:
