@@ -12,9 +12,9 @@ block of 1 to 2,000 trials, and checks for each:
 2. every shortcut the engine takes gives the plain path's counts bit for bit (looking again only
    at trials whose state changed, picking them out, compacting, hazards fixed once, no hazards
    for units that never lift);
-3. every few examples, the engine agrees in distribution with the slow per-trial reference
-   implementation of tests/reference.py (every outcome, P(decided by round r), P(rule raised),
-   P(rule lifted by round r), P(pair blocked)).
+3. for about a quarter of the examples, the engine agrees in distribution with the slow
+   per-trial reference implementation of tests/reference.py (every outcome, P(decided by round
+   r), P(rule raised), P(rule lifted by round r), P(pair blocked)).
 
 Check 3 is statistical. A comparison fails when the two proportions are more than 5 standard
 errors of their difference apart (plus 0.001 for proportions near 0 or 1): by chance about
@@ -56,7 +56,9 @@ from nato_sim.engine.compiled import compile_scenario  # noqa: E402
 from nato_sim.scenario.schema import Scenario  # noqa: E402
 
 BATCH = 100  # examples per hypothesis run
-REFERENCE_EVERY = 10  # about one example in this many is also compared with the reference
+# Examples whose seed is a multiple of this are also compared with the reference: about a
+# quarter of them, since hypothesis draws 0 and other small seeds often.
+REFERENCE_EVERY = 10
 SIGMAS = 5.0
 SLACK = 1e-3
 N_ENGINE, N_REFERENCE = 20_000, 2_000
