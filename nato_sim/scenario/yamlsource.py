@@ -74,7 +74,8 @@ class ParsedYaml:
     Mapping keys are always strings: the key's text as written (so `NO:` is the key 'NO').
     `positions` maps each key path to the 1-based (line, column) of its VALUE node, where a
     bad value is; `key_positions` maps it to the key node, where an unknown or duplicate key
-    is. `booleans` keeps the source text of every scalar that YAML read as a bool.
+    is. `booleans` keeps the source text of every scalar that YAML read as a bool. All three
+    go down to TRACKED_DEPTH keys, deeper than the format nests.
     """
 
     file: str
