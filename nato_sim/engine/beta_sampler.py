@@ -50,9 +50,18 @@ def _log_density(x: np.ndarray | float, a: float, b: float) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def _sampler(a: float, b: float) -> _Sampler:
-    """The tables of Beta(a, b), built once per shape (a scenario has a few)."""
+def _sampler(a: float, b: float) -> _Sampler | None:
+    """The tables of Beta(a, b), built once per shape (a scenario has a few); None where the
+    density at its mode is not a finite number, as when a parameter is a rounding error
+    above 1 and the mode lands on an end of [0, 1]."""
+    mode = _mode(a, b)
+    if not np.isfinite(_log_density(mode, a, b)):
+        return None
     return _Sampler(a, b)
+
+
+def _mode(a: float, b: float) -> float:
+    return (a - 1) / (a + b - 2) if a + b > 2 else 0.5
 
 
 class _Sampler:
@@ -60,7 +69,7 @@ class _Sampler:
 
     def __init__(self, a: float, b: float, strips: int = STRIPS) -> None:
         self.a, self.b, self.strips = a, b, strips
-        mode = (a - 1) / (a + b - 2) if a + b > 2 else 0.5
+        mode = _mode(a, b)
         # Densities are scaled to 1 at the mode: for large a and b the unscaled one is below
         # the smallest double everywhere.
         self.log_peak = float(_log_density(mode, a, b))
