@@ -52,10 +52,13 @@ TRICKY_TEXT = [
     "x\ny",
     "tab\there",
 ]
+# Titles and names are one line of plain text; notes may run over several lines.
+MULTILINE = {"x\ny", "tab\there"}
 text = st.one_of(
-    st.sampled_from(TRICKY_TEXT),
+    st.sampled_from([t for t in TRICKY_TEXT if t not in MULTILINE]),
     st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), max_size=20),
 )
+note_text = st.one_of(text, st.sampled_from(sorted(MULTILINE)))
 member_code = st.from_regex(r"[A-Z]{3}", fullmatch=True)
 slug = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True).filter(
     lambda s: s not in ("all", "extension", "no-decision")
@@ -90,7 +93,10 @@ def positive(draw):
 
 def selector(ids: list[str], tags: list[str]):
     """'all', a list of known ids, or a tag that some entity carries."""
-    options = [st.just("all"), st.lists(st.sampled_from(ids), min_size=1, max_size=3)]
+    options = [
+        st.just("all"),
+        st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True),
+    ]
     if tags:
         options.append(st.sampled_from(tags).map(lambda t: {"tag": t}))
     return st.one_of(*options)
@@ -163,9 +169,10 @@ def scenarios(draw):
                 "until": draw(st.lists(conditions, max_size=3)),
                 "together": draw(st.booleans()),
                 "source": draw(sources),
-                "note": draw(st.one_of(st.none(), text)),
+                "note": draw(st.one_of(st.none(), note_text)),
             }
         )
+    last_entry = max(c["enters"] for c in candidates)
     decision = {
         "min_support": draw(probability()),
         "on_deadline": draw(st.sampled_from(["extend", "no_decision"])),
@@ -176,9 +183,11 @@ def scenarios(draw):
         calendar = {"start": draw(date), "round_days": draw(st.integers(1, 60))}
         decision["calendar"] = calendar
     if calendar and draw(st.booleans()):
-        decision["deadline"] = calendar["start"] + dt.timedelta(days=draw(st.integers(0, 900)))
+        # Late enough for every candidate to enter before the last round.
+        days = draw(st.integers((last_entry - 1) * calendar["round_days"], 900))
+        decision["deadline"] = calendar["start"] + dt.timedelta(days=days)
     else:
-        decision["rounds"] = draw(st.integers(1, 40))
+        decision["rounds"] = draw(st.integers(last_entry, 40))
     milestones = [
         {"name": draw(text), "round": draw(st.integers(1, 50))}
         for _ in range(draw(st.integers(0, 2)))
