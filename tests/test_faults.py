@@ -334,6 +334,25 @@ def test_ctrl_c_while_loading_or_starting_workers_exits_130_quietly(target, args
     assert (process.returncode, out, err) == (130, "", expected)
 
 
+INTERRUPT_AFTER_FORK = """
+import os, signal, sys
+from nato_sim.cli import main
+
+# Ctrl-C pressed just as a worker has been forked: Python runs the parent's at-fork handlers
+# (logging's among them), where an exception is reported as ignored and dropped.
+os.register_at_fork(after_in_parent=lambda: os.kill(os.getpid(), signal.SIGINT))
+sys.argv = ["nato-sim", *sys.argv[1:]]
+sys.exit(main())
+"""
+
+
+def test_ctrl_c_as_a_worker_is_forked_is_not_lost():
+    args = ("-n", str(4 * BLOCK_SIZE), "--workers", "2")
+    process = start("run", MINIMAL, "--seed", "1", *args, script=INTERRUPT_AFTER_FORK)
+    out, err = finish(process)
+    assert (process.returncode, out, err) == (130, "", "interrupted before any trial finished\n")
+
+
 def wait_until_loading(process: subprocess.Popen, library: str) -> None:
     """Return once `process` has mapped `library`: it is then importing it."""
     deadline = time.monotonic() + TIMEOUT

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import secrets
+import sys
 import traceback
 from enum import Enum
 from typing import Annotated
@@ -151,9 +152,15 @@ def main() -> None:
     try:
         app(prog_name="nato-sim")
     except KeyboardInterrupt:
-        # Between the commands' own handling and the exit: still no traceback.
+        # Between the commands' own handling and the exit: still no traceback. Leave at once:
+        # an interrupt raised on from here can make the interpreter end by the signal rather
+        # than with the tool's status.
         typer.echo("interrupted", err=True)
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        try:
+            finish_stdout(started_on)
+        finally:
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
     except OSError as error:
         # Outside the commands, only --help and --version write: to stdout.
         close_stdout()

@@ -9,12 +9,14 @@ to handle, and dies with its parent.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -86,7 +88,9 @@ class WorkerPool:
     def submit(self, function, *args) -> Future:
         """Queue `function(*args)` to run in a worker."""
         try:
-            future = self._executor.submit(function, *args)
+            # The first submits fork the workers: see `_interrupt_after`.
+            with _interrupt_after():
+                future = self._executor.submit(function, *args)
         except BrokenProcessPool:  # a worker died since the last submit
             raise WorkerError(self._death()) from None
         # Keep hold of the processes: the executor forgets them when it shuts down, and
@@ -142,6 +146,27 @@ class WorkerPool:
         # keeps it from racing the interpreter's exit handler, which wakes it once more.
         if manager is not None:
             manager.join(GRACE_SECONDS)
+
+
+@contextlib.contextmanager
+def _interrupt_after() -> Iterator[None]:
+    """Hold a Ctrl-C back until the block ends, then raise it.
+
+    Python runs handlers around a fork (logging registers some) where an exception is
+    reported as ignored and dropped: a Ctrl-C raised there would be lost, and the run go on.
+    Only the main thread can set a signal handler; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def stop_processes(processes: list, grace: float = GRACE_SECONDS) -> None:
