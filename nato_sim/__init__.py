@@ -54,10 +54,6 @@ def __getattr__(name: str) -> Any:
     if name not in _LOCATIONS:
         raise AttributeError(f"module 'nato_sim' has no attribute {name!r}")
     value = getattr(importlib.import_module(_LOCATIONS[name]), name)
-    if name == "sweep":
-        from nato_sim.analysis.compare import checked_sweep
-
-        value = checked_sweep(value)
     globals()[name] = value
     return value
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -16,7 +18,7 @@ import nato_sim
 from nato_sim.analysis import sweep as sweep_module
 from nato_sim.analysis.sweep import parse_vary
 from nato_sim.cli import app
-from nato_sim.errors import UsageError
+from nato_sim.errors import UsageError, WorkerError
 
 DATA = Path(__file__).parent / "data"
 ONE = str(DATA / "one-candidate.yaml")
@@ -247,19 +249,22 @@ def test_cli_too_many_steps_is_a_usage_error_with_exit_2():
 
 
 class _Pool:
-    """A stand-in for the process pool: runs each job at once and records its size."""
+    """A stand-in for the worker pool: runs each job at once and records its size."""
 
     sizes: list[int] = []
 
-    def __init__(self, max_workers: int) -> None:
-        self.sizes.append(max_workers)
+    def __init__(self, size: int, state) -> None:
+        self.sizes.append(size)
 
     def submit(self, fn, *args):
         future: Future = Future()
         future.set_result(fn(*args))
         return future
 
-    def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+    def result(self, future: Future):
+        return future.result()
+
+    def close(self, *, finished: bool) -> None:
         pass
 
 
@@ -276,9 +281,23 @@ def test_no_more_processes_start_than_are_useful(monkeypatch, workers, cores, st
     import nato_sim.running.runner as runner
 
     monkeypatch.setattr(runner, "default_workers", lambda: cores)
-    monkeypatch.setattr(sweep_module, "ProcessPoolExecutor", _Pool)
+    monkeypatch.setattr(sweep_module, "WorkerPool", _Pool)
     monkeypatch.setattr(_Pool, "sizes", [])
     nato_sim.sweep(
         MINIMAL, [f"objections.tur-alpha.lift=0:1:{steps}"], trials=50, rng=1, workers=workers
     )
     assert _Pool.sizes == [started]
+
+
+def _die(*args):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_that_dies_is_a_worker_error(monkeypatch):
+    import nato_sim.running.runner as runner
+
+    monkeypatch.setattr(runner, "default_workers", lambda: 2)
+    # Forked workers inherit the patched module: each point kills its own process.
+    monkeypatch.setattr(sweep_module, "_run_point", _die)
+    with pytest.raises(WorkerError, match="killed by SIGKILL"):
+        nato_sim.sweep(MINIMAL, ["objections.tur-alpha.lift=0:1:3"], trials=50, rng=1, workers=2)

@@ -20,10 +20,8 @@ A difference is *distinguishable from noise* when its interval excludes 0.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +50,6 @@ __all__ = [
     "DiffRow",
     "as_scenario",
     "check_block_size",
-    "check_sweep_arguments",
     "check_trials",
     "check_workers",
     "compare",
@@ -103,33 +100,6 @@ def paired_block_size(trials: int) -> int:
 def check_block_size(block_size: int | None) -> int | None:
     """A block size of at least one trial, or None for the paired default."""
     return None if block_size is None else check_count("block_size", block_size)
-
-
-def check_sweep_arguments(vary: Any, workers: Any, max_total_trials: Any) -> None:
-    """Raise UsageError unless a sweep's own arguments have the types it needs."""
-    items = [vary] if isinstance(vary, str) else vary
-    if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
-        raise UsageError(
-            "vary must be one or two 'PATH=START:STOP:STEPS' strings, e.g. "
-            f"['objections.tur-rutte.lift=0:1:11']; got {vary!r}"
-        )
-    check_workers(workers)
-    check_count("max_total_trials", max_total_trials)
-
-
-def checked_sweep(function: Callable) -> Callable:
-    """`nato_sim.analysis.sweep.sweep` with `check_sweep_arguments` applied first."""
-    signature = inspect.signature(function)
-
-    @functools.wraps(function)
-    def checked(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        given = bound.arguments
-        check_sweep_arguments(given["vary"], given["workers"], given["max_total_trials"])
-        return function(*args, **kwargs)
-
-    return checked
 
 
 def run_arm(

@@ -17,17 +17,18 @@ import math
 import types
 import typing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nato_sim.analysis.compare import as_scenario, check_trials
+from nato_sim.analysis.compare import as_scenario
 from nato_sim.errors import ScenarioError, UsageError
 from nato_sim.results.summary import SCHEMA_VERSION, Results
-from nato_sim.running.runner import BLOCK_SIZE, seed_sequence, simulate
+from nato_sim.running.checks import check_count, check_trials, check_workers
+from nato_sim.running.runner import BLOCK_SIZE, seed_sequence, simulate, useful_workers
+from nato_sim.running.workers import WorkerPool
 from nato_sim.scenario.loader import with_overrides
 from nato_sim.scenario.overrides import Override, apply_overrides, field_annotation
 from nato_sim.scenario.schema import Scenario
@@ -311,6 +312,7 @@ def sweep(
         ScenarioError: the scenario itself is missing or invalid.
     """
     check_trials(trials)
+    _check_arguments(vary, workers, max_total_trials)
     if isinstance(vary, str):
         vary = [vary]
     if not 1 <= len(vary) <= 2:
@@ -362,6 +364,18 @@ def sweep(
     return Sweep(axes, points, results[0], provenance)
 
 
+def _check_arguments(vary: Any, workers: Any, max_total_trials: Any) -> None:
+    """Raise UsageError unless a sweep's own arguments have the types it needs."""
+    items = [vary] if isinstance(vary, str) else vary
+    if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
+        raise UsageError(
+            "vary must be one or two 'PATH=START:STOP:STEPS' strings, e.g. "
+            f"['objections.tur-rutte.lift=0:1:11']; got {vary!r}"
+        )
+    check_workers(workers)
+    check_count("max_total_trials", max_total_trials)
+
+
 def _run_all(
     jobs: list[Scenario], trials: int, root: np.random.SeedSequence, workers: int | None
 ) -> list[Results]:
@@ -370,16 +384,17 @@ def _run_all(
     Each job runs in one process: no more processes start than there are jobs, or cores
     to run them on.
     """
-    from nato_sim.running.runner import useful_workers
-
-    if workers is not None and workers < 1:
-        raise UsageError(f"workers must be at least 1, got {workers}")
     workers = useful_workers(workers, len(jobs))
     if workers == 1:
         return [_run_point(job, trials, root) for job in jobs]
-    pool = ProcessPoolExecutor(max_workers=workers)
+    # The runner's pool: Ctrl-C stops its workers at once, a dead worker is a WorkerError,
+    # and no worker outlives this process.
+    pool = WorkerPool(workers, None)
+    finished = False
     try:
         futures = [pool.submit(_run_point, job, trials, root) for job in jobs]
-        return [future.result() for future in futures]
+        results = [pool.result(future) for future in futures]
+        finished = True
+        return results
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.close(finished=finished)
