@@ -34,12 +34,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import engine_checks  # noqa: E402
 from engine_checks import (  # noqa: E402
     VARIANTS,
     check_counts,
@@ -49,8 +49,7 @@ from engine_checks import (  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import seed as hypothesis_seed  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from reference import blocked_by_pair, engine_counts, reference_counts  # noqa: E402
-from strategies import BLOCK_SIZES, scenarios  # noqa: E402
+from strategies import BLOCK_SIZES, scenarios, zeros_made_tiny  # noqa: E402
 
 from nato_sim.engine.compiled import compile_scenario  # noqa: E402
 from nato_sim.scenario.schema import Scenario  # noqa: E402
@@ -64,39 +63,10 @@ SLACK = 1e-3
 N_ENGINE, N_REFERENCE = 20_000, 2_000
 
 
-def _close(k1: int, n1: int, k2: int, n2: int) -> bool:
-    p = (k1 + k2) / (n1 + n2)
-    return abs(k1 / n1 - k2 / n2) <= SIGMAS * np.sqrt(p * (1 - p) * (1 / n1 + 1 / n2)) + SLACK
-
-
 def reference_mismatches(scenario: Scenario, scale: int, seed: int) -> list[str]:
     """The probabilities on which engine and reference disagree, at `scale` times the trials."""
-    n_eng, n_ref = N_ENGINE * scale, N_REFERENCE * scale
-    eng = engine_counts(scenario, n_eng, seed)
-    ref = reference_counts(scenario, n_ref, np.random.default_rng(seed + 1))
-    blocked, _ = blocked_by_pair(scenario, eng)
-    keys = sorted(blocked)
-    compared = [
-        ("outcome", eng.outcomes, ref.outcomes),
-        ("decided by round", np.cumsum(eng.decided_round), np.cumsum(ref.decided_round)),
-        ("raised", eng.raised, ref.raised),
-        ("lifted", eng.lifted, ref.lifted),
-        *(
-            (
-                f"rule {k} lifted by round",
-                np.cumsum(eng.lift_round[k]),
-                np.cumsum(ref.lift_round[k]),
-            )
-            for k in range(len(eng.lifted))
-        ),
-        ("blocked", [blocked[k] for k in keys], [ref.blocked.get(k, 0) for k in keys]),
-    ]
-    return [
-        f"{what}[{i}]: engine {a / n_eng:.4f}, reference {b / n_ref:.4f}"
-        for what, k_eng, k_ref in compared
-        for i, (a, b) in enumerate(zip(k_eng, k_ref, strict=True))
-        if not _close(int(a), n_eng, int(b), n_ref)
-    ]
+    n_engine, n_reference = N_ENGINE * scale, N_REFERENCE * scale
+    return engine_checks.reference_mismatches(scenario, n_engine, n_reference, seed, SIGMAS, SLACK)
 
 
 class Tally:
@@ -155,13 +125,7 @@ def run_batch(tally: Tally, batch_seed: int) -> None:
     )
     @given(scenario=scenarios(), n=BLOCK_SIZES, seed=st.integers(0, 2**32 - 1), data=st.data())
     def fuzz(scenario, n, seed, data):
-        made_zero = data.draw(
-            st.lists(
-                st.sampled_from(["none", "chance", "lift"]),
-                min_size=len(scenario.objections),
-                max_size=len(scenario.objections),
-            )
-        )
+        made_zero = data.draw(zeros_made_tiny(scenario))
         check_example(tally, scenario, n, seed, made_zero)
 
     fuzz()

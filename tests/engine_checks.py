@@ -9,6 +9,8 @@ Shared by the tests (few examples, small blocks, run by CI) and the long fuzz ru
   not (looking again only at trials whose state changed, picking trials out or working on
   all, compacting the working set, hazards fixed once, no hazards for units that never lift)
   gives, bit for bit, what the plain path gives.
+- `reference_mismatches`: where the engine and the per-trial reference disagree in
+  distribution (a statistical check; the tolerance is the caller's).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import fields
 
 import numpy as np
+from reference import blocked_by_pair, engine_counts, reference_counts
 
 from nato_sim.engine import rounds as engine
 from nato_sim.engine.compiled import Compiled, compile_scenario
@@ -124,3 +127,42 @@ def check_skipped_units(scenario: Scenario, made_zero: list[str], n: int, seed: 
     assert skipped.engine_layout.n_liftable <= computed.engine_layout.n_liftable
     usual, every = block_counts(skipped, n, seed), block_counts(computed, n, seed)
     assert not differences(usual, every), differences(usual, every)
+
+
+def _close(k1: int, n1: int, k2: int, n2: int, sigmas: float, slack: float) -> bool:
+    """Whether two proportions are within `sigmas` standard errors of their difference (the
+    pooled proportion's) plus `slack`."""
+    p = (k1 + k2) / (n1 + n2)
+    return abs(k1 / n1 - k2 / n2) <= sigmas * np.sqrt(p * (1 - p) * (1 / n1 + 1 / n2)) + slack
+
+
+def reference_mismatches(
+    scenario: Scenario, n_engine: int, n_reference: int, seed: int, sigmas: float, slack: float
+) -> list[str]:
+    """The probabilities on which the engine and the reference disagree: every outcome,
+    P(decided by round r), P(rule raised), P(rule lifted by round r), P(pair blocked)."""
+    eng = engine_counts(scenario, n_engine, seed)
+    ref = reference_counts(scenario, n_reference, np.random.default_rng(seed + 1))
+    blocked, _ = blocked_by_pair(scenario, eng)
+    keys = sorted(blocked)
+    compared = [
+        ("outcome", eng.outcomes, ref.outcomes),
+        ("decided by round", np.cumsum(eng.decided_round), np.cumsum(ref.decided_round)),
+        ("raised", eng.raised, ref.raised),
+        ("lifted", eng.lifted, ref.lifted),
+        *(
+            (
+                f"rule {k} lifted by round",
+                np.cumsum(eng.lift_round[k]),
+                np.cumsum(ref.lift_round[k]),
+            )
+            for k in range(len(eng.lifted))
+        ),
+        ("blocked", [blocked[k] for k in keys], [ref.blocked.get(k, 0) for k in keys]),
+    ]
+    return [
+        f"{what}[{i}]: engine {a / n_engine:.4f}, reference {b / n_reference:.4f}"
+        for what, k_eng, k_ref in compared
+        for i, (a, b) in enumerate(zip(k_eng, k_ref, strict=True))
+        if not _close(int(a), n_engine, int(b), n_reference, sigmas, slack)
+    ]

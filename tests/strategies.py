@@ -153,3 +153,10 @@ def scenarios(draw, max_members: int = 5, max_candidates: int = 4, max_rounds: i
 # Block sizes: tiny ones (a single trial, a handful, where every open trial may end in the
 # same round) as well as ones large enough to compact and to pick trials out.
 BLOCK_SIZES = st.one_of(st.integers(1, 10), st.sampled_from([17, 64, 333, 2_000]))
+
+
+def zeros_made_tiny(scenario: Scenario) -> st.SearchStrategy[list[str]]:
+    """For each rule, which of its values a check of `check_skipped_units` (engine_checks)
+    sets to 0 and to a tiny number: "chance", "lift" or "none"."""
+    n = len(scenario.objections)
+    return st.lists(st.sampled_from(["none", "chance", "lift"]), min_size=n, max_size=n)

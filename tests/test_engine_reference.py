@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
+from engine_checks import reference_mismatches
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference import blocked_by_pair, engine_counts, reference_counts
 from strategies import scenarios
 
 from nato_sim.scenario.bundled import bundled_scenarios
@@ -33,41 +32,9 @@ SLACK = 1e-3
 DATA = Path(__file__).parent / "data"
 
 
-def close(k1: int, n1: int, k2: int, n2: int) -> bool:
-    """Whether two proportions agree within the stated tolerance."""
-    p = (k1 + k2) / (n1 + n2)
-    bound = SIGMAS * np.sqrt(p * (1 - p) * (1 / n1 + 1 / n2)) + SLACK
-    return abs(k1 / n1 - k2 / n2) <= bound
-
-
 def compare(scenario: Scenario, n_engine: int, n_reference: int, seed: int) -> None:
     """Assert that every reported probability agrees between engine and reference."""
-    eng = engine_counts(scenario, n_engine, seed)
-    ref = reference_counts(scenario, n_reference, np.random.default_rng(seed + 1))
-    mismatches = []
-    pairs = [
-        ("outcome", eng.outcomes, ref.outcomes),
-        ("decided by round", np.cumsum(eng.decided_round), np.cumsum(ref.decided_round)),
-        ("raised", eng.raised, ref.raised),
-        ("lifted", eng.lifted, ref.lifted),
-        *(
-            (
-                f"rule {k} lifted by round",
-                np.cumsum(eng.lift_round[k]),
-                np.cumsum(ref.lift_round[k]),
-            )
-            for k in range(len(eng.lifted))
-        ),
-    ]
-    blocked, _ = blocked_by_pair(scenario, eng)
-    keys = sorted(blocked)
-    pairs.append(("blocked", [blocked[k] for k in keys], [ref.blocked.get(k, 0) for k in keys]))
-    for what, k_eng, k_ref in pairs:
-        for i, (a, b) in enumerate(zip(k_eng, k_ref, strict=True)):
-            if not close(int(a), n_engine, int(b), n_reference):
-                mismatches.append(
-                    f"{what}[{i}]: engine {a / n_engine:.4f}, reference {b / n_reference:.4f}"
-                )
+    mismatches = reference_mismatches(scenario, n_engine, n_reference, seed, SIGMAS, SLACK)
     assert not mismatches, "\n".join(mismatches)
 
 
