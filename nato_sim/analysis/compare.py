@@ -272,20 +272,7 @@ def _unpaired_mean(base: Arm, variant: Arm, diff: float) -> tuple[float, float]:
 def pair_provenance(base: Results, variant: Results, method: str) -> dict[str, Any]:
     """Provenance of a paired run: shared seed and versions, then each side's scenario."""
     prov = base.provenance
-    shared = {
-        k: prov[k]
-        for k in (
-            "package",
-            "version",
-            "numpy",
-            "python",
-            "bit_generator",
-            "seed",
-            "spawn_key",
-            "trials",
-            "block_size",
-        )
-    }
+    shared = base.provenance_of("block_size")
     shared["blocks"] = -(-prov["trials"] // prov["block_size"])
     shared["method"] = method
     for side, res in (("baseline", base), ("variant", variant)):

@@ -222,23 +222,7 @@ def explain(
             )
         )
     impacts.sort(key=lambda r: (-r.impact, -abs(r.winner_change.difference)))
-    provenance = {
-        k: results.provenance[k]
-        for k in (
-            "package",
-            "version",
-            "numpy",
-            "python",
-            "bit_generator",
-            "seed",
-            "spawn_key",
-            "trials",
-            "block_size",
-            "scenario",
-            "scenario_hash",
-            "overrides",
-        )
-    }
+    provenance = results.provenance_of("block_size", "scenario", "scenario_hash", "overrides")
     provenance["method"] = method_text(-(-trials // size), size)
     provenance["baseline"] = {
         k: results.provenance[k] for k in ("scenario", "scenario_hash", "overrides")

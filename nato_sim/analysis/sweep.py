@@ -341,23 +341,7 @@ def sweep(
         SweepPoint(values, s.overrides[len(base.overrides) :], r)
         for values, s, r in zip(grid, scenarios, results[1:], strict=True)
     ]
-    prov = results[0].provenance
-    provenance = {
-        k: prov[k]
-        for k in (
-            "package",
-            "version",
-            "numpy",
-            "python",
-            "bit_generator",
-            "seed",
-            "spawn_key",
-            "trials",
-            "scenario",
-            "scenario_hash",
-            "overrides",
-        )
-    }
+    provenance = results[0].provenance_of("scenario", "scenario_hash", "overrides")
     provenance.update(
         block_size=BLOCK_SIZE, points=len(grid), axes={a.path: list(a.values) for a in axes}
     )

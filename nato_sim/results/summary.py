@@ -18,6 +18,18 @@ from nato_sim.results.stats import histogram_mean, histogram_median, wilson
 from nato_sim.scenario.schema import Scenario
 
 SCHEMA_VERSION = 1
+
+# What runs with one seed share: who computed them, with which generator, from which seed.
+SHARED_PROVENANCE = (
+    "package",
+    "version",
+    "numpy",
+    "python",
+    "bit_generator",
+    "seed",
+    "spawn_key",
+    "trials",
+)
 # `stopped_by` values of a run that did not run every trial asked for.
 PARTIAL_STOPS = ("interrupted", "worker-died")
 
@@ -144,6 +156,11 @@ class Results:
         from nato_sim.results.figures import run_figure
 
         return run_figure(self)
+
+    def provenance_of(self, *keys: str) -> dict[str, Any]:
+        """The run's shared provenance (versions, generator, seed, trials) and `keys`: what
+        a result built from several runs with one seed carries."""
+        return {k: self.provenance[k] for k in (*SHARED_PROVENANCE, *keys)}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary with `schema_version` and provenance."""
