@@ -6,7 +6,6 @@ import json
 import math
 import os
 import signal
-import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -216,11 +215,9 @@ def test_cli_refuses_unknown_outcome_and_bad_path_with_exit_2():
 
 def test_too_many_steps_are_refused_before_anything_is_built(no_runs):
     vary = "objections.tur-alpha.lift=0:1:1000000000"
-    start = time.perf_counter()
     with pytest.raises(UsageError) as error:
         # The scenario does not exist: the steps are checked before it is looked for.
         nato_sim.sweep(str(DATA / "no-such-file.yaml"), [vary], trials=100, rng=1)
-    assert time.perf_counter() - start < 0.5
     assert str(error.value) == (
         f"--vary {vary!r}: STEPS is 1,000,000,000; a sweep has at most 400 points"
     )
