@@ -385,7 +385,8 @@ def test_a_dead_worker_prints_the_partial_table_and_exits_1_without_calling_it_a
         "PARTIAL: a worker process died; figures cover the trials finished before\n"
         in result.stdout
     )
-    assert "1,000 trials · seed 2" in result.stdout
+    identity = " ".join(result.stdout.split("replay:")[0].split())
+    assert "1,000 trials · seed 2" in identity  # the header wraps with the file's path
     assert result.stderr == (
         "error: a worker process died unexpectedly (pid 4242, killed by SIGKILL); the results "
         "of the 1,000 trials finished before are printed, marked partial\n"
