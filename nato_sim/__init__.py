@@ -29,6 +29,7 @@ _LOCATIONS = {
     "Scenario": "nato_sim.scenario.schema",
     "ScenarioError": "nato_sim.errors",
     "Sweep": "nato_sim.analysis.sweep",
+    "Timeline": "nato_sim.analysis.timeline",
     "UsageError": "nato_sim.errors",
     "WorkerError": "nato_sim.errors",
     "compare": "nato_sim.analysis.compare",
@@ -38,6 +39,7 @@ _LOCATIONS = {
     "run_backtest": "nato_sim.analysis.backtest",
     "simulate": "nato_sim.running.runner",
     "sweep": "nato_sim.analysis.sweep",
+    "timeline": "nato_sim.analysis.timeline",
     "with_overrides": "nato_sim.scenario.loader",
 }
 
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
     from nato_sim.analysis.compare import Comparison, compare  # noqa: F401
     from nato_sim.analysis.explain import Explanation, explain  # noqa: F401
     from nato_sim.analysis.sweep import Sweep, sweep  # noqa: F401
+    from nato_sim.analysis.timeline import Timeline, timeline  # noqa: F401
     from nato_sim.errors import NatoSimError, ScenarioError, UsageError, WorkerError  # noqa: F401
     from nato_sim.results.summary import Results  # noqa: F401
     from nato_sim.running.runner import iter_blocks, simulate  # noqa: F401

@@ -24,6 +24,7 @@ from nato_sim.cli.app import app, main  # noqa: E402
 from nato_sim.cli import run as _run  # noqa: E402,F401
 from nato_sim.cli import analysis as _analysis  # noqa: E402,F401
 from nato_sim.cli import backtest as _backtest  # noqa: E402,F401
+from nato_sim.cli import timeline as _timeline  # noqa: E402,F401
 from nato_sim.cli import scenario as _scenario  # noqa: E402,F401
 
 # From here on Ctrl-C is a KeyboardInterrupt, which each command turns into its partial
