@@ -148,6 +148,7 @@ def reference_mismatches(
     compared = [
         ("outcome", eng.outcomes, ref.outcomes),
         ("decided by round", np.cumsum(eng.decided_round), np.cumsum(ref.decided_round)),
+        ("extended early by round", np.cumsum(eng.early_round), np.cumsum(ref.early_round)),
         ("raised", eng.raised, ref.raised),
         ("lifted", eng.lifted, ref.lifted),
         *(

@@ -120,6 +120,7 @@ class Trial:
     pivotal: set[tuple[int, int]]  # ... that were the loser's only standing objection
     raised: set[int]  # rules with any objection raised
     lifted: dict[int, int]  # raised rule -> first round in which none stood
+    early_round: int | None = None  # the round of an extension agreed before the deadline
 
 
 def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
@@ -147,6 +148,18 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
     min_support = draw(sc.decision.min_support, rng)
     bandwagon = draw(sc.dynamics.bandwagon, rng)
     extend_chance = draw(sc.decision.extend_chance, rng)
+    decline = [draw(c.decline, rng) for c in cands]
+    declaration = [c.declaration for c in cands]
+    declare = [None if d is None else draw(d.chance, rng) for d in declaration]
+    early = sc.decision.early_extension if sc.fallback == "extend" else None
+    early_chance = None if early is None else draw(early.chance, rng)
+    # A meeting's weight w turns a lift hazard h going into it into 1 - (1 - h)^w.
+    calendar = sc.decision.calendar
+    meeting_weight = (
+        [m.weight for m in calendar.meetings]
+        if calendar is not None and calendar.meetings is not None
+        else None
+    )
 
     # Which objections are raised: one draw per unit. An objection exists from the round
     # its candidate enters (a bloc's, from the first of its candidates'): only from then on
@@ -164,6 +177,8 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
     ]
     lifted_in: dict[int, int] = {}
     withdrawn: set[int] = set()
+    # Floated names are undeclared until they declare: they cannot win or lead until then.
+    undeclared = {c for c in range(n_cands) if declaration[c] is not None}
 
     def objectors(c: int) -> set[int]:
         return {
@@ -184,8 +199,8 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
     def rule_stands(k: int) -> bool:
         return any(up for u, up in zip(model.units, standing, strict=True) if u.rule == k)
 
-    def end(outcome: int, decided: int | None) -> Trial:
-        last = decided if decided is not None else rounds
+    def end(outcome: int, decided: int | None, ended: int | None = None) -> Trial:
+        last = decided if decided is not None else ended if ended is not None else rounds
         blocked, pivotal = set(), set()
         for c in range(n_cands):
             if c == outcome or cands[c].enters > last:  # never entered: nobody blocked them
@@ -195,13 +210,17 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
             if len(against) == 1:
                 pivotal |= {(m, c) for m in against}
         raised = {k for k, first in raised_from.items() if first <= last}
-        return Trial(outcome, decided, blocked, pivotal, raised, lifted_in)
+        return Trial(outcome, decided, blocked, pivotal, raised, lifted_in, ended)
 
     rounds = sc.decision.round_count
     for r in range(1, rounds + 1):
-        active = [c for c in range(n_cands) if cands[c].enters <= r and c not in withdrawn]
+        active = [
+            c
+            for c in range(n_cands)
+            if cands[c].enters <= r and c not in withdrawn and c not in undeclared
+        ]
         b = [backing(c) for c in range(n_cands)]
-        eligible = [c for c in active if not objectors(c) and b[c] >= min_support - TOLERANCE]
+        eligible = [c for c in active if not objectors(c) and b[c] > min_support + TOLERANCE]
         if eligible:
             best = max(b[c] for c in eligible)
             tied = [c for c in eligible if b[c] >= best - TOLERANCE]
@@ -209,6 +228,8 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
             return end(winner, r)
         if r == rounds:
             break
+        if early is not None and r >= early.after and rng.random() < early_chance:
+            return end(n_cands, None, ended=r)
 
         # a. Pressure on standing objections to active candidates.
         for i, unit in enumerate(model.units):
@@ -217,15 +238,24 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
                 continue
             pressure = max(b[c] for c in targets)
             hazard = 1 - (1 - lift[unit.rule]) ** (1 + bandwagon * pressure)
+            if meeting_weight is not None:
+                hazard = 1 - (1 - hazard) ** meeting_weight[r]  # the meeting of round r + 1
             if rng.random() < hazard:
                 standing[i] = False
 
-        # b. Withdrawals of active candidates behind the front-runners.
+        # b. Withdrawals of active candidates behind the front-runners; declines of any.
         if active:
             front = max(b[c] for c in active)
             for c in active:
-                if b[c] < front - TOLERANCE and rng.random() < withdraw[c]:
+                behind = withdraw[c] if b[c] < front - TOLERANCE else 0.0
+                if rng.random() < 1 - (1 - behind) * (1 - decline[c]):
                     withdrawn.add(c)
+
+        # Floated names declare.
+        for c in sorted(undeclared):
+            after = declaration[c].after  # type: ignore[union-attr]
+            if r + 1 >= after and rng.random() < declare[c]:
+                undeclared.discard(c)
 
         # c. `until` conditions, repeated until nothing changes.
         changed = True
@@ -244,7 +274,9 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
             if k not in lifted_in and not rule_stands(k):
                 lifted_in[k] = r + 1
 
-    if sc.decision.on_deadline == "extend" and rng.random() < extend_chance:
+    if sc.fallback == "acting":
+        return end(n_cands, None)
+    if sc.fallback == "extend" and rng.random() < extend_chance:
         return end(n_cands, None)
     return end(n_cands + 1, None)
 
@@ -275,6 +307,7 @@ class ReferenceCounts:
     raised: np.ndarray  # (K,)
     lifted: np.ndarray  # (K,) raised and not standing at the end
     lift_round: np.ndarray  # (K, R + 2) first round in which a raised rule no longer stood
+    early_round: np.ndarray  # (R,) extensions agreed before the deadline, by round
     blocked: dict[tuple[int, int], int] = field(default_factory=dict)  # (member, candidate)
     pivotal: dict[tuple[int, int], int] = field(default_factory=dict)
 
@@ -296,12 +329,15 @@ def reference_counts(scenario: Scenario, n: int, rng: np.random.Generator) -> Re
         np.zeros(n_rules, np.int64),
         np.zeros(n_rules, np.int64),
         np.zeros((n_rules, scenario.decision.round_count + 2), np.int64),
+        np.zeros(scenario.decision.round_count, np.int64),
     )
     for _ in range(n):
         trial = reference_trial(model, rng)
         counts.outcomes[trial.outcome] += 1
         if trial.decided_round is not None:
             counts.decided_round[trial.decided_round - 1] += 1
+        if trial.early_round is not None:
+            counts.early_round[trial.early_round - 1] += 1
         for k in trial.raised:
             counts.raised[k] += 1
         for k, first in trial.lifted.items():
@@ -329,6 +365,10 @@ def make_scenario(members: list | int = 3, candidates: list | int = 1, **parts: 
         candidates = [
             {"id": f"c{i + 1}", "name": f"C{i + 1}", "country": "AAA"} for i in range(candidates)
         ]
+    # An incumbent, so that the deadline extends by default; `incumbent=None` for none.
+    incumbent = parts.pop("incumbent", {"name": "Incumbent", "country": members[0]["id"]})
+    if incumbent is not None:
+        parts["incumbent"] = incumbent
     data = {
         "title": "test",
         "description": "test",

@@ -6,7 +6,9 @@ specially is drawn often enough to meet the others: late entrants with and witho
 objections, withdrawals with and without objections, every kind of `until` (also on late
 entrants and on rules against them), blocs over several members and candidates, uncertain
 values in every place that takes one, deadlines with and without extension, ties of backing,
-and `min_support` at 0, at 1 and exactly at a backing.
+`min_support` at 0, at 1 and exactly at a backing; floated names and unnamed compromises that
+must declare, declines of front-runners, meeting calendars with weights (0 among them), early
+extensions, and acting Secretaries General.
 """
 
 from __future__ import annotations
@@ -70,18 +72,40 @@ def scenarios(draw, max_members: int = 5, max_candidates: int = 4, max_rounds: i
         for m in member_ids
     ]
 
+    on_deadline = draw(st.sampled_from(["extend", "extend", "no_decision", "acting", None]))
+    with_incumbent = on_deadline == "extend" or (on_deadline is None and draw(st.booleans()))
     decision: dict = {
         "min_support": draw(MIN_SUPPORT),
-        "on_deadline": draw(st.sampled_from(["extend", "extend", "no_decision"])),
         "extend_chance": draw(st.sampled_from([1, 1, 0.5, 0.0, {"uniform": [0.2, 0.9]}])),
     }
+    if on_deadline is not None:
+        decision["on_deadline"] = on_deadline
     n_rounds = draw(st.integers(1, max_rounds))
-    if draw(st.integers(0, 3)) == 0:
+    if with_incumbent and on_deadline != "no_decision" and draw(st.integers(0, 2)) == 0:
+        decision["early_extension"] = {
+            "chance": draw(st.one_of(SMALL_PROBABILITY, PROBABILITY)),
+            "after": draw(st.integers(1, n_rounds + 1)),
+        }
+    calendar = draw(st.sampled_from(["none", "none", "spaced", "meetings"]))
+    if calendar == "spaced":
         # A deadline and a calendar: the rounds up to the deadline.
         start = dt.date(2024, 1, 1)
         days = draw(st.sampled_from([1, 7, 14]))
         decision["calendar"] = {"start": start.isoformat(), "round_days": days}
         decision["deadline"] = (start + dt.timedelta(days=days * (n_rounds - 1))).isoformat()
+    elif calendar == "meetings":
+        # Meetings of several weights, some past the horizon; a deadline or a count of rounds.
+        dates = [dt.date(2024, 1, 1) + dt.timedelta(days=3 * i) for i in range(n_rounds + 2)]
+        decision["calendar"] = {
+            "meetings": [
+                {"date": d.isoformat(), "weight": draw(st.sampled_from([1, 1, 0, 0.5, 2, 3]))}
+                for d in dates
+            ]
+        }
+        if draw(st.booleans()):
+            decision["deadline"] = dates[n_rounds - 1].isoformat()
+        else:
+            decision["rounds"] = n_rounds
     else:
         decision["rounds"] = n_rounds
 
@@ -99,6 +123,18 @@ def scenarios(draw, max_members: int = 5, max_candidates: int = 4, max_rounds: i
         }
         for c in cand_ids
     ]
+    for cand in candidates:
+        if draw(st.integers(0, 3)) == 0:
+            cand["decline"] = draw(st.one_of(SMALL_PROBABILITY, PROBABILITY))
+        kind = draw(st.sampled_from(["declared", "declared", "floated", "unnamed"]))
+        if kind == "floated" or (kind == "unnamed" and draw(st.booleans())):
+            cand["declare"] = {
+                "chance": draw(st.one_of(SMALL_PROBABILITY, PROBABILITY)),
+                "after": draw(st.integers(1, n_rounds + 1)),
+            }
+        if kind == "unnamed":
+            cand["unnamed"] = True
+            del cand["country"]
 
     support: dict = {"default": draw(SUPPORT), "candidates": {}}
     for c in cand_ids:
@@ -144,6 +180,7 @@ def scenarios(draw, max_members: int = 5, max_candidates: int = 4, max_rounds: i
         objections=rules,
         decision=decision,
         dynamics={"bandwagon": draw(BANDWAGON)},
+        incumbent={"name": "Incumbent", "country": "AAA"} if with_incumbent else None,
     )
     # Tag selectors need the tag to exist; the loader would reject the scenario otherwise.
     assume(not check_references(scenario, None))

@@ -412,8 +412,10 @@ def test_ties_broken_at_random(k):
     assert all(within(counts.outcomes[c], N, 1 / k) for c in range(k))
 
 
-def test_ties_within_rounding_are_ties():
-    # Both backings are 0.2, but summed in a different order they differ in the last bit.
+@pytest.mark.parametrize("min_support, appointed", [(0.1, True), (0.2, False)])
+def test_ties_within_rounding_are_ties(min_support, appointed):
+    # Both backings are 0.2, but summed in a different order they differ in the last bit:
+    # they tie with each other, and with a min_support of 0.2, which they then do not exceed.
     scenario = make_scenario(
         3,
         2,
@@ -423,11 +425,14 @@ def test_ties_within_rounding_are_ties():
                 "c2": {"members": {"AAA": 0.4, "BBB": 0.1, "CCC": 0.1}},
             }
         },
-        decision={"rounds": 2, "min_support": 0.2},
+        decision={"rounds": 2, "min_support": min_support},
     )
     counts = engine_counts(scenario, N, seed=19)
-    assert counts.outcomes[2:].sum() == 0
-    assert within(counts.outcomes[0], N, 0.5)
+    if appointed:
+        assert counts.outcomes[2:].sum() == 0
+        assert within(counts.outcomes[0], N, 0.5)
+    else:
+        assert counts.outcomes.tolist() == [0, 0, N, 0]
 
 
 @pytest.mark.parametrize("c2_support, c2_withdraws", [(0.7, True), (0.9, False)])

@@ -41,6 +41,7 @@ def _one_candidate_who_may_withdraw():
         [{"id": "AAA", "name": "A"}],
         [{"id": "x", "name": "X", "country": "AAA", "withdraw": 0.1}],
         objections=[{"id": "a-x", "members": "AAA", "candidates": "x", "lift": 0.2}],
+        support={"default": 0.6},
     )
 
 

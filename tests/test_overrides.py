@@ -118,6 +118,7 @@ def test_a_path_naming_no_field_suggests_the_closest():
     assert usage_message("decision.min_suport=0.6") == (
         "--set 'decision.min_suport=0.6': 'decision.min_suport' names no field (expected one "
         "of: rule, min_support, rounds, deadline, calendar, on_deadline, extend_chance, "
+        "early_extension, "
         "source); did you mean 'min_support'?"
     )
 
@@ -271,7 +272,8 @@ def test_cli_bad_path_is_a_usage_error_with_exit_2():
     assert result.exit_code == 2
     assert result.stderr == (
         "error: --set 'decision.roudns=3': 'decision.roudns' names no field (expected one of: "
-        "rule, min_support, rounds, deadline, calendar, on_deadline, extend_chance, source); "
+        "rule, min_support, rounds, deadline, calendar, on_deadline, extend_chance, "
+        "early_extension, source); "
         "did you mean 'rounds'?\n"
     )
     assert "Traceback" not in result.output

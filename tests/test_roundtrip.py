@@ -215,6 +215,11 @@ def scenarios(draw):
         }
     if draw(st.booleans()):
         data["as_of"] = draw(date)
+        if "incumbent" in data:  # a term that ended before as_of leaves the post vacant
+            earliest = min(data["as_of"], data["incumbent"]["term_ends"])
+            data["as_of"] = dt.date.fromordinal(earliest.toordinal())  # a copy: no YAML alias
+    if "incumbent" not in data and decision["on_deadline"] == "extend":
+        decision["on_deadline"] = draw(st.sampled_from(["acting", "no_decision"]))
     return data
 
 

@@ -304,7 +304,7 @@ def test_a_deadline_gives_the_number_of_rounds():
             "  rounds: 10\n  calendar: {start: 2024-01-01, round_days: 14}\n",
             "  deadline: 2024-06-01\n",
             (
-                "t.yaml:20:3: decision: a 'deadline' needs a 'calendar' (start, round_days)",
+                "t.yaml:20:3: decision: a 'deadline' needs a 'calendar' (start and round_days, or meetings)",
                 # Reported in the same pass: the milestone's date has no calendar either.
                 "t.yaml:23:26: milestones[0].date: a milestone date needs decision.calendar "
                 "(or give a 'round')",
@@ -566,7 +566,7 @@ def test_lists_the_engine_loops_over_are_limited(old, new, problem):
 def test_the_schema_shows_the_bounds():
     definitions = SCHEMA["definitions"]
     assert definitions["Objection"]["properties"]["after"]["maximum"] == 1000
-    assert definitions["Calendar"]["properties"]["round_days"]["maximum"] == 366
+    assert definitions["Calendar"]["properties"]["round_days"]["anyOf"][0]["maximum"] == 366
     assert SCHEMA["properties"]["members"]["maxItems"] == 100
     assert SCHEMA["properties"]["candidates"]["maxItems"] == 50
     assert SCHEMA["properties"]["objections"]["maxItems"] == 200

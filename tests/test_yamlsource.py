@@ -428,7 +428,7 @@ def test_unknown_key_did_you_mean() -> None:
 def test_unknown_key_lists_allowed_keys() -> None:
     assert validation_problems(edited("  rounds: 10", "  rounds: 10\n  zzz: 1")) == [
         "bad.yaml:12:3: decision.zzz: unknown key 'zzz' (expected one of: rule, min_support, "
-        "rounds, deadline, calendar, on_deadline, extend_chance, source)"
+        "rounds, deadline, calendar, on_deadline, extend_chance, early_extension, source)"
     ]
 
 
@@ -487,7 +487,7 @@ def test_list_length_and_validator_messages() -> None:
         "lift: 0.2", "lift: {uniform: [0.1]}"
     )
     assert validation_problems(text) == [
-        "bad.yaml:11:3: decision: a 'deadline' needs a 'calendar' (start, round_days)",
+        "bad.yaml:11:3: decision: a 'deadline' needs a 'calendar' (start and round_days, or meetings)",
         "bad.yaml:15:21: objections[0].lift.uniform: expected at least 2 items, got 1",
     ]
 

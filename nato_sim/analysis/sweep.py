@@ -172,8 +172,10 @@ def check_outcome(outcome: str, outcomes: Sequence[str]) -> None:
 
 
 def outcome_labels(scenario: Scenario) -> list[str]:
-    """The outcomes a scenario can have: candidate ids, `extension`, `no-decision`."""
-    return [c.id for c in scenario.candidates] + ["extension", "no-decision"]
+    """The outcomes a scenario can have: candidate ids, `extension` (or `acting`),
+    `no-decision`."""
+    fallback = "acting" if scenario.fallback == "acting" else "extension"
+    return [c.id for c in scenario.candidates] + [fallback, "no-decision"]
 
 
 def parse_vary(text: str) -> tuple[str, float, float, int]:

@@ -106,10 +106,18 @@ class Compiled:
     bandwagon: Param
     extend_chance: Param
     rounds: int
-    extend: bool  # on_deadline == "extend"
+    extend: bool  # the fallback is drawn at the deadline: an extension, or an acting SG
     round_dates: tuple[dt.date, ...] | None = None
     milestones: tuple[tuple[str, int], ...] = ()  # name, last round counted as "before"
     unit_candidates: tuple[tuple[int, ...], ...] = field(default=())
+    fallback: str = "extend"  # on_deadline, resolved: "extend", "acting" or "no_decision"
+    decline: tuple[Param, ...] = ()  # per candidate; () when none may decline
+    declare_chance: tuple[Param | None, ...] = ()  # per candidate; None: declared on entry
+    declare_after: np.ndarray | None = None  # (C,) int
+    unnamed: tuple[bool, ...] = ()  # per candidate; () when none is unnamed
+    early_chance: Param | None = None  # early extension's chance per round
+    early_after: int = 0  # ... from this round on
+    round_weights: tuple[float, ...] | None = None  # meeting weight of rounds 1..R; None: 1
 
     @cached_property
     def engine_layout(self):
@@ -119,9 +127,14 @@ class Compiled:
         return Layout(self)
 
     @property
+    def fallback_label(self) -> str:
+        """The label of the outcome in which nobody is appointed but someone stands in."""
+        return "acting" if self.fallback == "acting" else "extension"
+
+    @property
     def outcome_labels(self) -> tuple[str, ...]:
-        """Candidate ids, then `extension` and `no-decision`."""
-        return (*self.candidate_ids, "extension", "no-decision")
+        """Candidate ids, then `extension` (or `acting`) and `no-decision`."""
+        return (*self.candidate_ids, self.fallback_label, "no-decision")
 
 
 def rule_label(index: int, rule_id: str | None) -> str:
@@ -132,10 +145,12 @@ def rule_label(index: int, rule_id: str | None) -> str:
 def select(
     selector: MemberSelector | CandidateSelector, ids: list[str], tags: list[list[str]]
 ) -> list[int]:
-    """Indexes picked by a selector: 'all', a list of ids or {tag: name}."""
+    """Indexes picked by a selector: 'all', a list of ids, {tag: name} or {without: name}."""
     if selector == "all":
         return list(range(len(ids)))
     if isinstance(selector, TagSelector):
+        if selector.without is not None:
+            return [i for i, entity_tags in enumerate(tags) if selector.without not in entity_tags]
         return [i for i, entity_tags in enumerate(tags) if selector.tag in entity_tags]
     return [ids.index(entity_id) for entity_id in selector]
 
@@ -172,9 +187,12 @@ def compile_scenario(scenario: Scenario) -> Compiled:
     rounds = decision.round_count
     dates = None
     milestones: list[tuple[str, int]] = []
+    weights = None
     if decision.calendar is not None:
-        start, step = decision.calendar.start, decision.calendar.round_days
-        dates = tuple(start + dt.timedelta(days=step * r) for r in range(rounds))
+        dates = decision.calendar.dates(rounds)
+        weights = decision.calendar.weights(rounds)
+        if all(w == 1.0 for w in weights):
+            weights = None
     for milestone in scenario.milestones:
         if milestone.round is not None:
             last = milestone.round
@@ -184,6 +202,7 @@ def compile_scenario(scenario: Scenario) -> Compiled:
             last = sum(1 for d in dates if d <= milestone.date)
         milestones.append((milestone.name, last))
 
+    early = decision.early_extension if scenario.fallback == "extend" else None
     return Compiled(
         member_ids=tuple(member_ids),
         candidate_ids=tuple(cand_ids),
@@ -206,12 +225,31 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         ),
         min_support=Param.of(decision.min_support),
         bandwagon=Param.of(scenario.dynamics.bandwagon),
-        extend_chance=Param.of(decision.extend_chance),
+        # An acting Secretary General stands in for certain: there is nothing to agree.
+        extend_chance=Param.of(decision.extend_chance if scenario.fallback == "extend" else 1.0),
         rounds=rounds,
-        extend=decision.on_deadline == "extend",
+        extend=scenario.fallback != "no_decision",
         round_dates=dates,
         milestones=tuple(milestones),
         unit_candidates=unit_candidates,
+        fallback=scenario.fallback,
+        decline=(
+            tuple(Param.of(c.decline) for c in scenario.candidates)
+            if any(c.decline != 0 for c in scenario.candidates)
+            else ()
+        ),
+        declare_chance=tuple(
+            None if (d := c.declaration) is None else Param.of(d.chance)
+            for c in scenario.candidates
+        ),
+        declare_after=np.array(
+            [1 if (d := c.declaration) is None else d.after for c in scenario.candidates],
+            dtype=np.int64,
+        ),
+        unnamed=tuple(c.unnamed for c in scenario.candidates),
+        early_chance=None if early is None else Param.of(early.chance),
+        early_after=0 if early is None else early.after,
+        round_weights=weights,
     )
 
 
@@ -227,33 +265,28 @@ def _condition(cond, cand_ids: list[str], rule_ids: list[str]) -> Condition:
 def _support_table(scenario: Scenario, member_ids, member_tags, cand_ids):
     """Map each (member, candidate) to the support entry that applies to it.
 
-    Precedence: member entry, then tag entries (the last one listed wins), then the
-    candidate's default, then the global default. An uncertain entry is drawn once per
-    trial and shared by every member it covers.
+    Precedence: member entry, then the `set` preferences (the last one listed wins), then tag
+    entries (likewise), then the candidate's default, then the global default; `add`
+    preferences shift all but a member entry (nato_sim.scenario.preferences). An uncertain
+    entry is drawn once per trial and shared by every member it covers.
     """
+    from nato_sim.scenario.preferences import Shifted, support_values
+
     params: list[Param] = []
-    index_of: dict[int, int] = {}
+    index_of: dict[object, int] = {}
 
     def entry(value) -> int:
         # Keyed by object identity: one schema entry is one draw, however many it covers.
-        key = id(value)
+        # A value that `add` preferences made is a number, keyed by that number.
+        key = ("shifted", value.value) if isinstance(value, Shifted) else id(value)
         if key not in index_of:
             index_of[key] = len(params)
-            params.append(Param.of(value))
+            params.append(Param.of(value.value if isinstance(value, Shifted) else value))
         return index_of[key]
 
-    support = scenario.support
+    values = support_values(scenario)
     table = np.empty((len(member_ids), len(cand_ids)), dtype=np.intp)
-    for c, cand in enumerate(cand_ids):
-        spec = support.candidates.get(cand)
-        for m, member in enumerate(member_ids):
-            value = support.default
-            if spec is not None:
-                if spec.default is not None:
-                    value = spec.default
-                for tag, tag_value in spec.tags.items():
-                    if tag in member_tags[m]:
-                        value = tag_value
-                value = spec.members.get(member, value)
-            table[m, c] = entry(value)
+    for c in range(len(cand_ids)):
+        for m in range(len(member_ids)):
+            table[m, c] = entry(values[m][c])
     return params, table

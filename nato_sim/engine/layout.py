@@ -115,7 +115,30 @@ class Layout:
         objected = np.zeros(n_cands, dtype=bool)
         objected[cs.pair_candidate] = True
         entry = np.maximum(cs.enters, 1)
-        self.look = [np.flatnonzero(objected | (entry == r)) for r in range(cs.rounds + 1)]
+        # Floated names that have not declared yet: in the race, talked about and objected
+        # to, but they cannot be appointed, lead the field or feel pressure until they do.
+        # Whether they have is per trial, so every round looks at them.
+        self.floated = np.array(
+            [c for c, chance in enumerate(cs.declare_chance) if chance is not None],
+            dtype=np.intp,
+        )
+        may_declare = np.zeros(n_cands, dtype=bool)
+        may_declare[self.floated] = True
+        self.look = [
+            np.flatnonzero(objected | may_declare | (entry == r)) for r in range(cs.rounds + 1)
+        ]
+        # The first round in which each floated name may be appointed, and the meeting
+        # weight of each round (1 for evenly spaced rounds): rounds 0 and R + 1 too.
+        self.declare_after = (
+            cs.declare_after[self.floated]
+            if cs.declare_after is not None
+            else np.ones(0, dtype=np.int64)
+        )
+        weights = cs.round_weights
+        self.round_weight = [
+            1.0 if weights is None or not 1 <= r <= len(weights) else weights[r - 1]
+            for r in range(cs.rounds + 2)
+        ]
         self.everyone = np.arange(n_cands)
         # Who has entered by round r, as a column; and whether everyone has.
         self.entered = [(cs.enters <= r)[:, None] for r in range(cs.rounds + 1)]
@@ -183,14 +206,21 @@ class Layout:
             for r in range(cs.rounds + 1)
         ]
 
-        # Candidates whose withdraw chance is not the constant 0: the only ones that may.
+        # Candidates whose withdraw or decline chance is not the constant 0: the only ones
+        # that may leave the race.
         self.quitters = np.array(
-            [c for c, p in enumerate(cs.withdraw) if not _is_zero(p)], dtype=np.intp
+            [
+                c
+                for c, p in enumerate(cs.withdraw)
+                if not _is_zero(p) or (cs.decline and not _is_zero(cs.decline[c]))
+            ],
+            dtype=np.intp,
         )
         self.quitter_rows = rows_of(self.quitters)
         # Candidates in the race from round 1 who never withdraw: active in every round.
         self.always_active = cs.enters <= 1
         self.always_active[self.quitters] = False
+        self.always_active[self.floated] = False
         # Whether every liftable unit feels a pressure that never changes while it stands:
         # it is the only unit against its one candidate, who is in the race from round 1 and
         # never withdraws. Its candidate's backing is then the same in every round in which it

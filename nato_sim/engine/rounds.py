@@ -52,6 +52,7 @@ class Counts:
     raised: np.ndarray  # (K,) rule raised (any of its objections)
     lifted: np.ndarray  # (K,) rule raised and none of its objections left standing
     lift_round: np.ndarray  # (K, R + 2) first round in which a raised rule no longer stood
+    early_round: np.ndarray  # (R,) extensions agreed early, in round r (index r - 1)
     uniforms: int  # random numbers drawn, for the benchmark's floor
 
     @classmethod
@@ -69,6 +70,7 @@ class Counts:
             z(k, np.int64),
             z(k, np.int64),
             z((k, r + 2), np.int64),
+            z(r, np.int64),
             0,
         )
 
@@ -116,6 +118,10 @@ class _Block:
         "extend_chance",
         "ended",
         "first_raised",
+        "decline",
+        "declare",
+        "undeclared",
+        "early_chance",
     )
 
     def __init__(self, cs: Compiled, n: int, draws: Draws, layout: Layout) -> None:
@@ -128,10 +134,15 @@ class _Block:
         withdraw = draws.params(cs.withdraw, n)
         chance = draws.params(cs.rule_chance, n)
         lift = draws.params(cs.rule_lift, n)
-        # Backings within TOLERANCE below min_support count as reaching it.
-        threshold = draws.param(cs.min_support, n) - TOLERANCE
+        # A candidate must be backed more than min_support: backings within TOLERANCE of it
+        # count as equal to it, and so fall short.
+        threshold = draws.param(cs.min_support, n) + TOLERANCE
         self.bandwagon = draws.param(cs.bandwagon, n)
         self.extend_chance = draws.param(cs.extend_chance, n)
+        # Drawn after the parameters above, so that a scenario without them keeps its draws.
+        decline = draws.params(cs.decline, n) if cs.decline else None
+        declare = draws.params(tuple(cs.declare_chance[c] for c in layout.floated), n)
+        self.early_chance = draws.param(cs.early_chance, n) if cs.early_chance is not None else None
 
         share = trials.table(weights, n)
         share /= share.sum(axis=0)  # (M, 1) or (M, n)
@@ -167,7 +178,7 @@ class _Block:
         self.base = base  # (C, 1) or (C, n)
         # Whether each candidate reaches min_support once no objection to it stands: its
         # backing is then its base, so this is its only test of support.
-        self.qualifies = base >= threshold  # (C, 1) or (C, n)
+        self.qualifies = base > threshold  # (C, 1) or (C, n)
         # What each objecting member's support adds to the candidate: (U, 1) or (U, n).
         pair_support = [support[e] for e in pair_entry]
         if all(np.isscalar(v) for v in pair_support) or share.shape[1] > 1:
@@ -178,9 +189,18 @@ class _Block:
                 np.multiply(value, share[member, 0], out=self.contrib[pair])
 
         # Decided once per block, so that whether a round draws never depends on the state.
-        self.may_withdraw = any(np.any(np.asarray(v) > 0) for v in withdraw)
-        # The chance of each candidate who may withdraw: (Q, 1) or (Q, n).
+        self.may_withdraw = any(np.any(np.asarray(v) > 0) for v in withdraw) or (
+            decline is not None and any(np.any(np.asarray(v) > 0) for v in decline)
+        )
+        # The chance of each candidate who may withdraw (when behind) or decline (in any
+        # standing): (Q, 1) or (Q, n); no decline table when nobody may decline.
         self.withdraw = trials.table([withdraw[c] for c in layout.quitters], n)
+        self.decline = (
+            trials.table([decline[c] for c in layout.quitters], n) if decline is not None else None
+        )
+        # Floated names: the chance that each declares in a round, and whether it has not yet.
+        self.declare = trials.table(declare, n)  # (F, 1) or (F, n)
+        self.undeclared = np.ones((len(layout.floated), n), dtype=bool)
         # log(1 - lift) per liftable unit: the hazard 1 - (1 - lift)^x is then
         # 1 - exp(x * log_keep). log, not log1p: several times faster, and 1 - lift loses
         # nothing a uniform's 53 bits would notice.
@@ -277,6 +297,10 @@ def run_block(
                 seen = seen.kept(rows)  # no chances to set for the trials just ended
         if seen is not None:
             _set_chances(state, layout, seen)
+        if state.early_chance is not None and r >= cs.early_after:
+            n_open -= _extend_early(state, cs, r, draws, counts)
+            if n_open == 0:
+                break
         lifts, quits, changed = _draw_events(state, layout, r, draws)
         if layout.until_all[r] or len(changed) > DENSE_ABOVE * n_open:
             changed = None  # every open trial: cheaper than picking most of them out
@@ -343,6 +367,8 @@ def _decide(
         trials.pick(state.in_race, rows),
     )
     active = in_race if layout.all_entered[r] else in_race & layout.entered[r]
+    if len(layout.floated):
+        active = _declared(active, layout, trials.pick(state.undeclared, rows))
     pairs = layout.pairs(standing)
     eligible = ~cols.objected(pairs)
     if rows is None:
@@ -376,6 +402,14 @@ def _decide(
     elif len(decided):
         live = ~decided_here
     return _Seen(len(decided), rows, standing, active, live)
+
+
+def _declared(active: np.ndarray, layout: Layout, undeclared: np.ndarray) -> np.ndarray:
+    """`active` (C, 1) or (C, n), less the floated names that have not declared (F, n)."""
+    out = np.empty((len(active), undeclared.shape[1]), dtype=bool)
+    out[:] = active
+    out[layout.floated] &= ~undeclared
+    return out
 
 
 def _open_only(state: _Block, seen: _Seen) -> _Seen | None:
@@ -474,6 +508,12 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
         if live is not None:
             behind &= live
         quit = trials.pick(state.withdraw, rows) * behind
+        if state.decline is not None:
+            # Declining happens in any standing: 1 - (1 - withdraw) (1 - decline).
+            leaves = active[may] if live is None else active[may] & live
+            keep = 1.0 - trials.pick(state.decline, rows) * leaves
+            keep *= 1.0 - quit
+            quit = 1.0 - keep
         if rows is None:
             state.quit = quit
         else:
@@ -556,7 +596,12 @@ def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
     if layout.n_units:
         # Drawn for every unit; looked at for those that may lift.
         uniforms = draws.aligned(layout.n_units, state.trial, layout.liftable)
-        if layout.may_lift[r]:
+        weight = layout.round_weight[r + 1]
+        if layout.may_lift[r] and weight > 0:
+            if weight != 1.0:
+                # Going into a meeting of weight w a unit lifts with 1 - (1 - h)^w: the same
+                # as comparing 1 - (1 - u)^(1/w) with h, which leaves the hazards alone.
+                uniforms = 1.0 - np.power(1.0 - uniforms, 1.0 / weight)
             lifts = np.less(uniforms, state.hazard, out=np.empty(uniforms.shape, dtype=bool))
             for unit in layout.waiting[r]:  # its rule's `after` is still to come
                 lifts[unit] = False
@@ -566,8 +611,47 @@ def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
         uniforms = draws.aligned(len(layout.quitters), state.trial)
         quits = uniforms < state.quit
         events = trials.any_row(quits) if events is None else events | trials.any_row(quits)
+    if len(layout.floated):
+        declares = _draw_declarations(state, layout, r, draws)
+        if declares is not None:
+            events = declares if events is None else events | declares
     changed = np.flatnonzero(events) if events is not None else np.zeros(0, dtype=np.intp)
     return lifts, quits, changed
+
+
+def _draw_declarations(state: _Block, layout: Layout, r: int, draws: Draws) -> np.ndarray | None:
+    """Floated names that declare at the end of round r, in place; the trials with any.
+
+    A declaration only makes a name active: it is applied here, to every open trial, and
+    the trials where one happened are looked at again in the next round.
+    """
+    uniforms = draws.aligned(len(layout.floated), state.trial)
+    may = layout.declare_after <= r + 1
+    if not may.any():
+        return None
+    declares = uniforms < state.declare
+    declares &= state.undeclared
+    declares &= state.open
+    declares[~may] = False
+    state.undeclared &= ~declares
+    return trials.any_row(declares)
+
+
+def _extend_early(state: _Block, cs: Compiled, r: int, draws: Draws, counts: Counts) -> int:
+    """End the open trials in which the allies agree in round r to extend the incumbent's term
+    before the deadline; how many. Drawn for every trial of the block, open or not."""
+    uniform = draws.aligned(1, state.trial)[0]
+    ends = np.flatnonzero((uniform < state.early_chance) & state.open)
+    if len(ends):
+        state.open[ends] = False
+        if state.ended is not None:
+            state.ended[ends] = r
+        # Nothing happens in an ended trial any more.
+        trials.put(state.hazard, ends, 0.0)
+        trials.put(state.quit, ends, 0.0)
+        counts.outcomes[len(cs.candidate_ids)] += len(ends)
+        counts.early_round[r - 1] += len(ends)
+    return len(ends)
 
 
 def _apply_events(

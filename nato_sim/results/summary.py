@@ -217,7 +217,13 @@ def build_results(
 
     n = counts.trials
     names = {c.id: c.name for c in scenario.candidates}
-    names.update({"extension": "incumbent extended", "no-decision": "no decision"})
+    names.update(
+        {
+            "extension": "incumbent extended",
+            "acting": "acting Secretary General",
+            "no-decision": "no decision",
+        }
+    )
     outcomes = [
         OutcomeRow(label, names[label], int(k), k / n if n else 0.0, *wilson(int(k), n))
         for label, k in zip(compiled.outcome_labels, counts.outcomes, strict=True)

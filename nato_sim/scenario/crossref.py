@@ -8,6 +8,7 @@ names it gets wrong: a file at the size cap is checked in a fraction of a second
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable, Iterator
@@ -15,7 +16,8 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from nato_sim.scenario.limits import size_problems
+from nato_sim.scenario.limits import MAX_CANDIDATES, MAX_MEMBERS, MAX_RULES, size_problems
+from nato_sim.scenario.preferences import path_text, preference_problems
 from nato_sim.scenario.schema import MAX_ROUNDS, SLUG, Decision
 
 Path = tuple[str | int, ...]
@@ -142,7 +144,10 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
     if not isinstance(data, dict):
         return []
     found = _Findings()
-    found.extend(Finding(*problem) for problem in size_problems(data))
+    sized = [Finding(*problem) for problem in size_problems(data)]
+    if all(finding.path != ("objections",) for finding in sized):
+        sized += _pairs_without(data)
+    found.extend(sized)
     hint = _Hints()
     member_entries = _entries(data, "members")
     cand_entries = _entries(data, "candidates")
@@ -205,37 +210,43 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
             if member not in known_members:
                 unknown((*path, "members", member), "member", member, members, at_key=True)
 
-    for i, rule in rule_entries:
-        for key, ids, known, tags, kind in (
-            ("members", members, known_members, member_tags, "member"),
-            ("candidates", cands, known_cands, cand_tags, "candidate"),
-        ):
-            selector = rule.get(key)
-            if isinstance(selector, dict):
-                tag = _text(selector.get("tag"))
+    def check_selector(at: Path, selector: Any, kind: str) -> None:
+        """Unknown names and tags in a selector of members or candidates; names listed twice."""
+        ids, known, tags = (
+            (members, known_members, member_tags)
+            if kind == "member"
+            else (cands, known_cands, cand_tags)
+        )
+        if isinstance(selector, dict):
+            for key in ("tag", "without"):
+                tag = _text(selector.get(key))
                 if tag is not None and tag not in tags:
-                    unknown(("objections", i, key, "tag"), f"{kind} tag", tag, tags)
-            elif isinstance(selector, str) and selector != "all":
-                if selector not in known:
-                    unknown(("objections", i, key), kind, selector, ids)
-            elif isinstance(selector, list):
-                listed: dict[str, int] = {}
-                for j, name in enumerate(selector):
-                    if not isinstance(name, str):
-                        continue
-                    if name not in known:
-                        unknown(("objections", i, key, j), kind, name, ids)
-                    elif name in listed:
-                        # The engine would raise the objection of that pair twice.
-                        found.append(
-                            Finding(
-                                ("objections", i, key, j),
-                                f"{kind} {name!r} is listed twice "
-                                f"(also objections[{i}].{key}[{listed[name]}])",
-                                None,
-                            )
+                    unknown((*at, key), f"{kind} tag", tag, tags)
+        elif isinstance(selector, str) and selector != "all":
+            if selector not in known:
+                unknown(at, kind, selector, ids)
+        elif isinstance(selector, list):
+            listed: dict[str, int] = {}
+            for j, name in enumerate(selector):
+                if not isinstance(name, str):
+                    continue
+                if name not in known:
+                    unknown((*at, j), kind, name, ids)
+                elif name in listed:
+                    # In a rule, the engine would raise the objection of that pair twice.
+                    found.append(
+                        Finding(
+                            (*at, j),
+                            f"{kind} {name!r} is listed twice "
+                            f"(also {path_text((*at, listed[name]))})",
+                            None,
                         )
-                    listed.setdefault(name, j)
+                    )
+                listed.setdefault(name, j)
+
+    for i, rule in rule_entries:
+        check_selector(("objections", i, "members"), rule.get("members"), "member")
+        check_selector(("objections", i, "candidates"), rule.get("candidates"), "candidate")
         for j, cond in _conditions(rule):
             at: Path = ("objections", i, "until", j)
             withdrawn, lifted = _text(cond.get("withdrawn")), _text(cond.get("lifted"))
@@ -245,6 +256,16 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
                 unknown((*at, "lifted"), "rule id", lifted, rules)
     found.extend(_cycles(rule_entries))
 
+    for k, preference in _entries(_mapping(data.get("support")), "preferences"):
+        at = ("support", "preferences", k)
+        check_selector((*at, "members"), preference.get("members"), "member")
+        for key in ("for", "without"):
+            tag = _text(preference.get(key))
+            if tag is not None and tag not in cand_tags:
+                unknown((*at, key), "candidate tag", tag, cand_tags)
+    found.extend(Finding(*problem) for problem in preference_problems(data))
+
+    found.extend(_fallback_problems(data))
     has_calendar = isinstance(_mapping(data.get("decision")).get("calendar"), dict)
     for i, milestone in _entries(data, "milestones"):
         if milestone.get("date") is not None and not has_calendar:
@@ -256,8 +277,10 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
                 )
             )
     winner = _text(_mapping(data.get("outcome")).get("winner"))
-    if winner is not None and winner not in (*known_cands, "extension", "no-decision"):
-        unknown(("outcome", "winner"), "candidate", winner, [*cands, "extension", "no-decision"])
+    # An `unnamed` candidate's id is a candidate id: the actual winner was not among the named.
+    ends = ("extension", "acting", "no-decision")
+    if winner is not None and winner not in (*known_cands, *ends):
+        unknown(("outcome", "winner"), "candidate", winner, [*cands, *ends])
     if claim_ids is not None:
         for cited_at, claim in _citations(data, ()):
             if claim not in claim_ids:
@@ -272,6 +295,93 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
                     )
                 )
     return found.closed()
+
+
+def _fallback_problems(data: dict) -> list[Finding]:
+    """What happens at the deadline must fit the post: an extension needs an incumbent whose
+    term has not ended by `as_of`; an acting Secretary General stands in for a vacancy."""
+    decision = _mapping(data.get("decision"))
+    incumbent = data.get("incumbent")
+    on_deadline = decision.get("on_deadline")
+    problems = []
+    if on_deadline == "extend" and incumbent is None:
+        problems.append(
+            Finding(
+                ("decision", "on_deadline"),
+                "'extend' needs an incumbent to extend, and the scenario has none",
+                "add 'incumbent', or for a vacant post use 'on_deadline: acting'",
+            )
+        )
+    if on_deadline == "acting" and incumbent is not None:
+        problems.append(
+            Finding(
+                ("decision", "on_deadline"),
+                "'acting' is for a vacant post, and the scenario has an incumbent",
+                "use 'extend', or remove 'incumbent'",
+            )
+        )
+    fallback = (
+        on_deadline
+        if on_deadline is not None
+        else ("extend" if incumbent is not None else "no_decision")
+    )
+    if decision.get("early_extension") is not None and fallback != "extend":
+        problems.append(
+            Finding(
+                ("decision", "early_extension"),
+                "an early extension needs 'on_deadline: extend' and an incumbent",
+                None,
+            )
+        )
+    term_ends, as_of = _mapping(incumbent).get("term_ends"), data.get("as_of")
+    if isinstance(term_ends, dt.date) and isinstance(as_of, dt.date) and term_ends < as_of:
+        problems.append(
+            Finding(
+                ("incumbent", "term_ends"),
+                f"the incumbent's term ended on {term_ends}, before the scenario's as_of {as_of}",
+                "the post is then vacant: remove 'incumbent' and use 'on_deadline: acting'",
+            )
+        )
+    return problems
+
+
+_SIDES = ("members", "candidates")
+
+
+def _lacking(selector: Any) -> bool:
+    """Whether a selector is `{without: tag}`."""
+    return isinstance(selector, dict) and isinstance(selector.get("without"), str)
+
+
+def _pairs_without(data: dict) -> list[Finding]:
+    """The limit of objection pairs and units, with `{without: tag}` selectors counted.
+
+    `size_problems` counts such a selector as naming nobody; here it is written out as the
+    list of ids lacking the tag, and the limit is checked again. Files past another size
+    limit are left to the checks that report it.
+    """
+    rules = data.get("objections")
+    if not isinstance(rules, list) or len(rules) > MAX_RULES:
+        return []
+    if not any(_lacking(r.get(k)) for _, r in _entries(data, "objections") for k in _SIDES):
+        return []
+    sides = {key: _entries(data, key) for key in _SIDES}
+    if len(sides["members"]) > MAX_MEMBERS or len(sides["candidates"]) > MAX_CANDIDATES:
+        return []
+
+    def written_out(key: str, selector: Any) -> Any:
+        if not _lacking(selector):
+            return selector
+        return [e.get("id") for _, e in sides[key] if selector["without"] not in _tags(e)]
+
+    patched = dict(data)
+    patched["objections"] = [
+        {**rule, **{k: written_out(k, rule[k]) for k in _SIDES if k in rule}}
+        if isinstance(rule, dict)
+        else rule
+        for rule in rules
+    ]
+    return [Finding(*p) for p in size_problems(patched) if p[0] == ("objections",)]
 
 
 def _conditions(rule: dict) -> list[tuple[int, dict]]:

@@ -28,12 +28,16 @@ from pydantic import (
     model_validator,
 )
 
+from nato_sim.scenario.dates import DateOrPartial
 from nato_sim.scenario.limits import MAX_CANDIDATES, MAX_MEMBERS, MAX_RULES
 
 # Rounds: `decision.rounds` and every round number (`enters`, `after`, `until: {round}`,
 # milestones). The engine keeps a few small tables per round.
 MAX_ROUNDS = 1000
 MAX_ROUND_DAYS = 366  # a round a year at the slowest
+MAX_MEETING_WEIGHT = 100.0  # a meeting worth a hundred ordinary rounds of concessions
+# Outcome labels that are not candidates: no candidate may take them as its id.
+RESERVED_OUTCOMES = ("all", "extension", "acting", "no-decision")
 # Weights are relative; this keeps the sum of MAX_MEMBERS of them far from overflowing.
 MAX_WEIGHT = 1e15
 # Beta(a, b): numpy's sampler slows and fails past about 1e300 and draws wrongly from the
@@ -46,6 +50,7 @@ BETA_GAP = 1e-9
 MAX_TAGS = 20  # per member or candidate
 MAX_CONDITIONS = 10  # `until` conditions per objection rule
 MAX_MILESTONES = 100
+MAX_PREFERENCES = 100  # entries of `support.preferences`
 
 SLUG = r"^[a-z][a-z0-9-]*$"  # candidate and rule ids
 MemberId = Annotated[
@@ -276,26 +281,48 @@ Sources = Annotated[
 
 
 class TagSelector(Model):
-    """Selects every member (or candidate) that carries a tag."""
+    """Selects every member (or candidate) that carries a tag (`tag`), or every one that lacks
+    it (`without`)."""
 
-    tag: Tag
+    model_config = ConfigDict(
+        json_schema_extra={"anyOf": [{"required": ["tag"]}, {"required": ["without"]}]}
+    )
+
+    tag: Tag | None = None
+    without: Tag | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> TagSelector:
+        if (self.tag is None) == (self.without is None):
+            raise ValueError("give exactly one of 'tag' or 'without'")
+        return self
+
+
+def _selector_shape(value: Any) -> Any:
+    """One id as a list of one; a mapping read as a TagSelector, so that its problems are
+    reported alone rather than beside 'expected all or a list'."""
+    if isinstance(value, str) and value != "all":
+        return [value]
+    if isinstance(value, dict):
+        return TagSelector.model_validate(value)
+    return value
 
 
 MemberSelector = Annotated[
     Union[Literal["all"], list[MemberId], TagSelector],
     BeforeValidator(
-        lambda v: [v] if isinstance(v, str) and v != "all" else v,
+        _selector_shape,
         json_schema_input_type=Union[Literal["all"], MemberId, list[MemberId], TagSelector],
     ),
-    Field(description="a member id, a list of ids, {tag: name} or 'all'"),
+    Field(description="a member id, a list of ids, {tag: name}, {without: name} or 'all'"),
 ]
 CandidateSelector = Annotated[
     Union[Literal["all"], list[CandidateId], TagSelector],
     BeforeValidator(
-        lambda v: [v] if isinstance(v, str) and v != "all" else v,
+        _selector_shape,
         json_schema_input_type=Union[Literal["all"], CandidateId, list[CandidateId], TagSelector],
     ),
-    Field(description="a candidate id, a list of ids, {tag: name} or 'all'"),
+    Field(description="a candidate id, a list of ids, {tag: name}, {without: name} or 'all'"),
 ]
 
 
@@ -313,24 +340,52 @@ class Member(Model):
     source: Sources = []
 
 
+class Declare(Model):
+    """How a floated name declares: a chance per round, from the round it could first win."""
+
+    chance: Probability = Field(description="per-round chance of declaring (under no backing)")
+    after: Annotated[Round, Field(description="earliest round in which it may be appointed")] = 2
+
+
+# A compromise nobody has named yet surfaces after a deadlock of a few rounds (judgement; the
+# default of `unnamed` candidates without a `declare` of their own, docs/model.md).
+UNNAMED_DECLARE = Declare(chance=0.25, after=3)
+
+
 class Candidate(Model):
-    """A person in the race."""
+    """A person in the race, a name only floated, or a compromise not yet named."""
 
     id: CandidateId
     name: Line
-    country: MemberId
+    country: MemberId | None = Field(None, description="required unless the candidate is unnamed")
     tags: Tags = []
     enters: Annotated[Round, Field(description="round in which the candidate enters")] = 1
     withdraw: Probability = Field(
         0.0, description="per-round probability of withdrawing while not the front-runner"
     )
+    decline: Probability = Field(
+        0.0, description="per-round probability of leaving the race, front-runner or not"
+    )
+    declare: Declare | None = Field(
+        None, description="a floated name: it must declare before it can be appointed"
+    )
+    unnamed: bool = Field(False, description="stands for someone not yet named")
     source: Sources = []
 
     @model_validator(mode="after")
     def _not_reserved(self) -> Candidate:
-        if self.id in ("all", "extension", "no-decision"):
+        if self.id in RESERVED_OUTCOMES:
             raise ValueError(f"candidate id {self.id!r} is reserved")
+        if self.country is None and not self.unnamed:
+            raise ValueError("a named candidate needs a 'country'")
         return self
+
+    @property
+    def declaration(self) -> Declare | None:
+        """The candidate's `declare`, with the default of an unnamed candidate."""
+        if self.declare is None and self.unnamed:
+            return UNNAMED_DECLARE
+        return self.declare
 
 
 class CandidateSupport(Model):
@@ -342,11 +397,69 @@ class CandidateSupport(Model):
     source: Sources = []
 
 
+def _fixed_shift(value: Any) -> Any:
+    if isinstance(value, dict):
+        raise ValueError(
+            "expected a number in [-1, 1], got a mapping ('add' is a fixed number; "
+            "give an uncertain value with 'set')"
+        )
+    return value
+
+
+Shift = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False), BeforeValidator(_fixed_shift)]
+
+
+class Preference(Model):
+    """Support of the selected members for every candidate who carries a tag (`for`) or
+    lacks it (`without`): `set` to a support value, or `add` a number to the value that
+    applies otherwise (nato_sim.scenario.preferences resolves them)."""
+
+    members: MemberSelector
+    # `for` is a Python keyword: the field is declared through the class namespace and read
+    # through `tag` and `wanted` below.
+    __annotations__["for"] = "Tag | None"
+    vars()["for"] = Field(None, description="candidates who carry this tag")
+    without: Tag | None = Field(None, description="candidates who lack this tag")
+    set: Probability | None = Field(None, description="their support, as any support value")
+    add: Shift | None = Field(
+        None, description="added to the support that applies otherwise, clipped to [0, 1]"
+    )
+    source: Sources = []
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_each(self) -> Preference:
+        if (getattr(self, "for") is None) == (self.without is None):
+            raise ValueError(
+                "give exactly one of 'for' (a tag the candidates carry) "
+                "or 'without' (a tag they lack)"
+            )
+        if (self.set is None) == (self.add is None):
+            raise ValueError(
+                "give exactly one of 'set' (a support value) or 'add' (a number in [-1, 1])"
+            )
+        return self
+
+    @property
+    def tag(self) -> str:
+        """The candidate tag the entry is about."""
+        tag = getattr(self, "for")
+        return tag if tag is not None else str(self.without)
+
+    @property
+    def wanted(self) -> bool:
+        """True for `for` (candidates who carry the tag), False for `without`."""
+        return getattr(self, "for") is not None
+
+
 class Support(Model):
     """Support s(m, c) in [0, 1]; 0.5 is no opinion."""
 
     default: Probability = 0.5
     candidates: dict[CandidateId, CandidateSupport] = {}
+    preferences: Annotated[list[Preference], Field(max_length=MAX_PREFERENCES)] = Field(
+        default=[], description="support by the candidates' tags (docs/format.md, 'Preferences')"
+    )
     source: Sources = []
 
 
@@ -409,11 +522,72 @@ class Objection(Model):
     note: Text | None = None
 
 
-class Calendar(Model):
-    """Dates of the consultation rounds."""
+class Meeting(Model):
+    """A session at which an appointment can be made: the NAC, a ministerial, a summit."""
 
-    start: Date
-    round_days: Annotated[int, Field(ge=1, le=MAX_ROUND_DAYS)]
+    date: Date
+    name: Line | None = None
+    weight: Annotated[float, Field(ge=0.0, le=MAX_MEETING_WEIGHT, allow_inf_nan=False)] = Field(
+        1.0, description="how much can be conceded going into the meeting; 1 = one round"
+    )
+
+
+class Calendar(Model):
+    """Dates of the rounds: evenly spaced from `start`, or a list of meetings."""
+
+    start: Date | None = None
+    round_days: Annotated[int, Field(ge=1, le=MAX_ROUND_DAYS)] | None = None
+    meetings: Annotated[list[Meeting], Field(min_length=1, max_length=MAX_ROUNDS)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Calendar:
+        spaced = self.start is not None and self.round_days is not None
+        if self.meetings is None and not spaced:
+            raise ValueError("give 'start' and 'round_days', or 'meetings'")
+        if self.meetings is not None and (self.start is not None or self.round_days is not None):
+            raise ValueError("give 'meetings' or 'start' and 'round_days', not both")
+        if self.meetings is not None:
+            for before, after in zip(self.meetings, self.meetings[1:], strict=False):
+                if after.date <= before.date:
+                    raise ValueError(
+                        f"meeting dates must increase: {after.date} comes after {before.date}"
+                    )
+        return self
+
+    @property
+    def first(self) -> dt.date:
+        """The date of round 1."""
+        if self.meetings is not None:
+            return self.meetings[0].date
+        assert self.start is not None
+        return self.start
+
+    def rounds_by(self, deadline: dt.date) -> int:
+        """The number of rounds dated on or before `deadline`."""
+        if self.meetings is not None:
+            return sum(1 for m in self.meetings if m.date <= deadline)
+        assert self.round_days is not None
+        return (deadline - self.first).days // self.round_days + 1
+
+    def dates(self, rounds: int) -> tuple[dt.date, ...]:
+        """The dates of rounds 1 to `rounds`."""
+        if self.meetings is not None:
+            return tuple(m.date for m in self.meetings[:rounds])
+        assert self.round_days is not None
+        return tuple(self.first + dt.timedelta(days=self.round_days * r) for r in range(rounds))
+
+    def weights(self, rounds: int) -> tuple[float, ...]:
+        """The weight of rounds 1 to `rounds` (1 for evenly spaced rounds)."""
+        if self.meetings is None:
+            return (1.0,) * rounds
+        return tuple(m.weight for m in self.meetings[:rounds])
+
+
+class EarlyExtension(Model):
+    """The allies agree to extend the incumbent before the deadline."""
+
+    chance: Probability = Field(description="per-round chance, in a round without appointment")
+    after: Annotated[Round, Field(description="first round in which it may happen")] = 2
 
 
 class Decision(Model):
@@ -424,8 +598,11 @@ class Decision(Model):
     rounds: Round | None = None
     deadline: Date | None = None
     calendar: Calendar | None = None
-    on_deadline: Literal["extend", "no_decision"] = "extend"
+    on_deadline: Literal["extend", "acting", "no_decision"] | None = Field(
+        None, description="default: 'extend' with an incumbent, else 'no_decision'"
+    )
     extend_chance: Probability = 1.0
+    early_extension: EarlyExtension | None = None
     source: Sources = []
 
     @model_validator(mode="after")
@@ -434,17 +611,27 @@ class Decision(Model):
             raise ValueError("give exactly one of 'rounds' or 'deadline'")
         if self.deadline is not None:
             if self.calendar is None:
-                raise ValueError("a 'deadline' needs a 'calendar' (start, round_days)")
-            if self.deadline < self.calendar.start:
                 raise ValueError(
-                    f"deadline {self.deadline} is before the calendar start {self.calendar.start}"
+                    "a 'deadline' needs a 'calendar' (start and round_days, or meetings)"
+                )
+            if self.deadline < self.calendar.first:
+                raise ValueError(
+                    f"deadline {self.deadline} is before the calendar's first round "
+                    f"{self.calendar.first}"
                 )
             if self.round_count > MAX_ROUNDS:
                 raise ValueError(
                     f"the deadline gives {self.round_count} rounds; at most {MAX_ROUNDS}"
                 )
-        if self.calendar is not None:
-            start, step = self.calendar.start, self.calendar.round_days
+        if self.calendar is not None and self.calendar.meetings is not None:
+            if self.rounds is not None and self.rounds > len(self.calendar.meetings):
+                raise ValueError(
+                    f"{self.rounds} rounds, but the calendar lists {len(self.calendar.meetings)} "
+                    "meetings"
+                )
+        elif self.calendar is not None:
+            start, step = self.calendar.first, self.calendar.round_days
+            assert step is not None
             last = (self.round_count - 1) * step  # days from the start to the last round
             if last > (dt.date.max - start).days:
                 raise ValueError(
@@ -459,7 +646,7 @@ class Decision(Model):
         if self.rounds is not None:
             return self.rounds
         assert self.calendar is not None and self.deadline is not None  # checked above
-        return (self.deadline - self.calendar.start).days // self.calendar.round_days + 1
+        return self.calendar.rounds_by(self.deadline)
 
 
 class Dynamics(Model):
@@ -499,7 +686,7 @@ class Outcome(Model):
     winner: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")] = Field(
         description="a candidate id, 'extension' or 'no-decision'"
     )
-    date: Date
+    date: DateOrPartial
     source: Sources = []
     note: Text | None = None
 
@@ -509,7 +696,7 @@ class Scenario(Model):
 
     title: Line
     description: Line = Field(description="one line, shown by `nato-sim scenarios`")
-    as_of: Date | None = None
+    as_of: DateOrPartial | None = None
     incumbent: Incumbent | None = None
     members: Annotated[list[Member], Field(min_length=1, max_length=MAX_MEMBERS)]
     candidates: Annotated[list[Candidate], Field(min_length=1, max_length=MAX_CANDIDATES)]
@@ -524,6 +711,16 @@ class Scenario(Model):
     # Provenance, set by the loader; not part of the file format.
     _origin: str = PrivateAttr("(in memory)")
     _overrides: tuple[str, ...] = PrivateAttr(())
+
+    @property
+    def fallback(self) -> str:
+        """What happens when nobody is appointed in time: `extend`, `acting` or `no_decision`.
+
+        Without `on_deadline`: an incumbent's term is extended; with no incumbent, no decision.
+        """
+        if self.decision.on_deadline is not None:
+            return self.decision.on_deadline
+        return "extend" if self.incumbent is not None else "no_decision"
 
     @property
     def origin(self) -> str:
