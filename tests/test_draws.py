@@ -50,11 +50,25 @@ def test_another_generator_counts_one_number_a_draw():
     assert draws.count == n
 
 
-@pytest.mark.parametrize(("name", "fixed"), [("history/nato-2023", True), ("nato-2024", False)])
-def test_hazards_are_fixed_only_where_nothing_moves_them(name, fixed):
-    # nato-2023: one objection against each candidate, nobody withdraws or enters late.
+def _kallas_declared(d):
+    # nato-2023 floats Kallas: the pressure on the objection to her starts when she declares.
+    # Declared from round 1, each objection is the only one against its candidate, who is in
+    # the race from round 1 and never withdraws.
+    next(c for c in d["candidates"] if c["id"] == "kallas").pop("declare")
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "fixed"),
+    [
+        ("history/nato-2023", None, False),
+        ("history/nato-2023", _kallas_declared, True),
+        ("nato-2024", None, False),
+    ],
+)
+def test_hazards_are_fixed_only_where_nothing_moves_them(name, edit, fixed):
     # nato-2024: three objections against Rutte, each lift moving the others' pressure.
-    assert compile_scenario(load(name)).engine_layout.fixed_hazards is fixed
+    scenario = load(name) if edit is None else edited(load(name), edit)
+    assert compile_scenario(scenario).engine_layout.fixed_hazards is fixed
 
 
 @pytest.mark.parametrize("min_support", [0.5, 0.62, 0.99])
@@ -62,9 +76,11 @@ def test_fixed_hazards_give_what_computing_them_anew_gives(min_support):
     # The higher min_support, the longer trials stay open after their objections lift: a
     # hazard left set after its unit lifted would raise the objection again.
     def edit(d):
+        _kallas_declared(d)
         d["decision"]["min_support"] = min_support
 
     compiled = compile_scenario(edited(load("history/nato-2023"), edit))
+    assert compiled.engine_layout.fixed_hazards
     fixed = block_counts(compiled, 2_000, 3)
     with engine_settings(compiled, fixed_hazards=False):
         anew = block_counts(compiled, 2_000, 3)
