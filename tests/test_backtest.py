@@ -1,16 +1,21 @@
-"""Tests for nato_sim.analysis.backtest and `nato-sim backtest`: scores, baselines, cases, JSON."""
+"""Tests for nato_sim.analysis.backtest and `nato-sim backtest`: cases, scores, JSON, CSV, table."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import math
 from pathlib import Path
 
 import pytest
+import yaml
+from rich.console import Console
 from typer.testing import CliRunner
 
 from nato_sim.analysis.backtest import (
+    BASELINES,
     DEFAULT_SEED,
     actual_round,
     best_backed_forecast,
@@ -23,10 +28,16 @@ from nato_sim.analysis.backtest import (
     score,
     uniform_forecast,
 )
+from nato_sim.analysis.backtest_csv import CSV_COLUMNS
+from nato_sim.analysis.scores import Score
+from nato_sim.analysis.timing import TimingScore
 from nato_sim.cli import app
+from nato_sim.cli.backtest import backtest_view
+from nato_sim.cli.render import pct
 from nato_sim.engine.compiled import compile_scenario
 from nato_sim.errors import ScenarioError, UsageError
 from nato_sim.scenario.bundled import bundled_scenarios
+from nato_sim.scenario.crossref import check_references
 from nato_sim.scenario.loader import load
 from nato_sim.scenario.schema import Scenario
 
@@ -34,6 +45,8 @@ DATA = Path(__file__).parent / "data"
 HISTORY_FIXTURES = DATA / "history"
 SOFT_VETO = HISTORY_FIXTURES / "soft-veto.yaml"
 DEADLOCK = HISTORY_FIXTURES / "deadlock.yaml"
+CERTAIN = DATA / "backtest"  # certain-right, certain-wrong and month
+MONTH = CERTAIN / "month.yaml"
 FLOOR = 6 * math.log(10)  # -ln(1e-6)
 BUNDLED_HISTORY = sorted(name for name in bundled_scenarios() if name.startswith("history/"))
 ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
@@ -224,6 +237,35 @@ def test_as_of_must_come_before_the_outcome(tmp_path):
         load_cases([late])
 
 
+def test_an_outcome_the_scenario_cannot_have_is_located(tmp_path):
+    case = tmp_path / "acting.yaml"
+    case.write_text(
+        (CERTAIN / "certain-wrong.yaml")
+        .read_text(encoding="utf-8")
+        .replace("winner: extension", "winner: acting"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_cases([case])
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.line, problem.column) == (str(case), 25, 11)
+    assert problem.path == ("outcome", "winner")
+    assert problem.message == (
+        "outcome 'acting' cannot happen in this scenario "
+        "(its outcomes: x, y, extension, no-decision)"
+    )
+
+
+def test_acting_and_unnamed_ids_pass_the_cross_reference_check():
+    data = yaml.safe_load((CERTAIN / "certain-wrong.yaml").read_text(encoding="utf-8"))
+    for winner in ("acting", "extension", "no-decision", "x"):
+        data["outcome"]["winner"] = winner
+        assert check_references(data, None) == []
+    data["outcome"]["winner"] = "z"
+    ((path, message, _, _),) = check_references(data, None)
+    assert (path, message) == (("outcome", "winner"), "unknown candidate 'z'")
+
+
 def test_an_empty_folder_is_an_error(tmp_path):
     with pytest.raises(ScenarioError, match=r"no \*.yaml scenario in this folder"):
         load_cases([tmp_path])
@@ -255,28 +297,210 @@ def test_command_json_has_the_documented_shape(tmp_path):
     )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert set(data) == {"schema_version", "provenance", "cases", "summary", "n_cases"}
-    assert data["schema_version"] == 1 and data["n_cases"] == 2 == len(data["cases"])
+    assert set(data) == {
+        "schema_version",
+        "provenance",
+        "cases",
+        "excluded",
+        "summary",
+        "timing_summary",
+        "skill",
+        "calibration",
+        "n_cases",
+        "n_races",
+    }
+    assert data["schema_version"] == 2 and data["n_cases"] == 2 == len(data["cases"])
+    assert data["n_races"] == 2 and data["excluded"] == []
     assert {"seed", "trials", "version", "numpy", "bit_generator"} <= set(data["provenance"])
     assert data["provenance"]["seed"] == DEFAULT_SEED and data["provenance"]["trials"] == 2000
+    assert data["provenance"]["bootstrap"] == {
+        "resamples": 2000,
+        "level": 0.95,
+        "seed": DEFAULT_SEED,
+        "unit": "race",
+    }
     scores = {"p_actual", "rank", "brier", "log_loss"}
+    timing_scores = {"p_actual", "log_loss", "rps", "crps_days"}
     for case in data["cases"]:
         assert set(case) == {
             "file",
             "title",
             "as_of",
+            "race",
             "actual",
+            "favourites",
             "model",
             "baselines",
+            "timing",
+            "hindsight",
             "scenario_hash",
         }
-        assert set(case["actual"]) == {"outcome", "date", "round"}
+        assert set(case["actual"]) == {"outcome", "name", "kind", "date", "round"}
         assert set(case["model"]) == scores | {"p_decided_by_actual_round", "probabilities"}
-        assert set(case["baselines"]) == {"uniform", "best_backed"}
-        assert all(set(b) == scores for b in case["baselines"].values())
-    assert set(data["summary"]) == {"model", "uniform", "best_backed"}
+        assert set(case["baselines"]) == set(BASELINES)
+        assert all(set(b) == scores | {"probabilities"} for b in case["baselines"].values())
+        assert set(case["timing"]) == {"rounds", "actual", "end", "model", "baselines"}
+        assert set(case["timing"]["model"]) == timing_scores | {
+            "median_round",
+            "median_date",
+            "probabilities",
+        }
+        assert set(case["timing"]["baselines"]) == {"uniform", "base_rates"}
+        assert set(case["hindsight"]) == {"parameters", "names"}
+    assert set(data["summary"]) == {"model", *BASELINES}
     for values in data["summary"].values():
         assert set(values) == {"brier", "log_loss", "mean_p_actual"}
+    assert set(data["timing_summary"]) == {"model", "uniform", "base_rates"}
+    assert set(data["skill"]) == set(BASELINES)
+    assert set(data["skill"]["uniform"]) == {
+        "brier",
+        "log_loss",
+        "timing_rps",
+        "timing_log_loss",
+        "crps_days",
+    }
+    assert set(data["skill"]["best_backed"]) == {"brier", "log_loss"}
+    for metrics in data["skill"].values():
+        for s in metrics.values():
+            assert set(s) == {"value", "low", "high", "cases", "races"}
+    assert len(data["calibration"]) == 10
+    assert sum(b["count"] for b in data["calibration"]) == sum(
+        len(c["model"]["probabilities"]) for c in data["cases"]
+    )
+
+
+def test_command_csv_carries_every_score():
+    result = _invoke(str(CERTAIN), "--format", "csv", "--trials", "1000")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    report = run_backtest([CERTAIN], trials=1000, seed=DEFAULT_SEED).to_dict()
+    cases = {c["file"]: c for c in report["cases"]}
+
+    def value(section, case, scorer, metric):
+        (row,) = [
+            r
+            for r in rows
+            if (r["section"], r["case"], r["scorer"], r["metric"])
+            == (section, case, scorer, metric)
+        ]
+        return row["value"]
+
+    for name, case in cases.items():
+        for scorer in ("model", *BASELINES):
+            scores = case["model"] if scorer == "model" else case["baselines"][scorer]
+            for metric in ("p_actual", "rank", "brier", "log_loss"):
+                assert float(value("case_score", name, scorer, metric)) == scores[metric]
+        for scorer in ("model", "uniform", "base_rates"):
+            scores = (
+                case["timing"]["model"]
+                if scorer == "model"
+                else case["timing"]["baselines"][scorer]
+            )
+            for metric in ("p_actual", "log_loss", "rps", "crps_days"):
+                assert float(value("case_timing", name, scorer, metric)) == scores[metric]
+    for scorer, metrics in report["summary"].items():
+        for metric, number in metrics.items():
+            assert float(value("summary", "", scorer, metric)) == pytest.approx(number)
+    for baseline, metrics in report["skill"].items():
+        for metric, s in metrics.items():
+            shown = value("skill", "", baseline, metric)
+            assert shown == "" if s["value"] is None else float(shown) == pytest.approx(s["value"])
+    assert len([r for r in rows if r["section"] == "calibration"]) == 10
+    assert {r["seed"] for r in rows} == {str(DEFAULT_SEED)}
+
+
+# Everything on what happened scores best; nothing on it, worst.
+
+
+def test_a_certain_right_forecast_scores_perfectly_and_a_certain_wrong_one_worst():
+    report = run_backtest([CERTAIN], trials=2000, seed=DEFAULT_SEED)
+    by_name = {Path(c.file).name: c for c in report.cases}
+    right, wrong = by_name["certain-right.yaml"], by_name["certain-wrong.yaml"]
+    assert right.model == Score(p_actual=1.0, rank=1, brier=0.0, log_loss=0.0)
+    assert right.timing is not None and wrong.timing is not None
+    assert (right.timing.lo, right.timing.hi) == (1, 1)
+    assert right.timing.model == TimingScore(1.0, 0.0, 0.0, 0.0)
+    assert right.timing.median_date == dt.date(2020, 1, 8)
+    # All on X appointed on 8 January; in fact the term was extended (beyond the deadline).
+    assert wrong.model == Score(p_actual=0.0, rank=2, brier=2.0, log_loss=pytest.approx(FLOOR))
+    assert (wrong.timing.lo, wrong.timing.hi) == (5, 5)
+    assert wrong.timing.model.p_actual == 0.0
+    assert wrong.timing.model.log_loss == pytest.approx(FLOOR)
+    assert wrong.timing.model.rps == 1.0
+    assert wrong.timing.model.crps_days == 22.0  # every day from 8 to 29 January
+    # The uniform timing baseline: 1/5 on each round and on "none by the deadline".
+    assert wrong.timing.baselines["uniform"].p_actual == pytest.approx(0.2)
+    # The other race (certain-right) ended in its favourite's appointment: the favourite
+    # baseline puts everything on X, the base rate of no appointment is 0.
+    assert wrong.forecasts["favourite"]["x"] == 1.0
+    assert wrong.timing.baselines["base_rates"].p_actual == 0.0
+
+
+# The table.
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_the_table_reads_at_every_width_with_numbers_whole(width, tmp_path, monkeypatch):
+    # Run from elsewhere, as a clone anywhere would: names stay relative.
+    monkeypatch.chdir(tmp_path)
+    report = run_backtest([HISTORY_FIXTURES, CERTAIN], trials=2000, seed=DEFAULT_SEED)
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    console.print(backtest_view(report))
+    text = console.export_text()
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert str(DATA) not in text and str(tmp_path) not in text
+    names = [c.file for c in report.cases]
+    assert names == [
+        "history/deadlock.yaml",
+        "history/soft-veto.yaml",
+        "backtest/certain-right.yaml",
+        "backtest/certain-wrong.yaml",
+        "backtest/month.yaml",
+    ]
+    assert [c.file for c in load_cases([MONTH])] == ["month.yaml"]  # a file: its name
+    # Every figure appears whole, on one line, where its row is.
+    words = set(text.split())
+    for case in report.cases:
+        assert case.file in words
+        assert pct(case.model.p_actual) in words
+        for name in BASELINES:
+            assert pct(case.baselines[name].p_actual) in words
+        if case.timing is not None:
+            assert f"{case.timing.model.rps:.3f}" in words
+    for values in report.summary().values():
+        assert {f"{values['brier']:.3f}", f"{values['log_loss']:.3f}"} <= words
+    for metrics in report.skill().values():
+        for s in metrics.values():
+            if s.value is not None:
+                assert f"{s.value:+.2f}" in words
+    for b in report.calibration():
+        assert str(b.count) in words
+
+
+def test_case_names_are_relative_to_the_working_folder_when_inside_it(monkeypatch):
+    monkeypatch.chdir(DATA.parent.parent)
+    files = [c.file for c in load_cases([HISTORY_FIXTURES.resolve()])]
+    assert files == ["tests/data/history/deadlock.yaml", "tests/data/history/soft-veto.yaml"]
+    assert [c.file for c in load_cases(["tests/data/history/deadlock.yaml"])] == [
+        "tests/data/history/deadlock.yaml"
+    ]
+
+
+def test_command_plot_draws_the_reliability_diagram(tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "calibration.png"
+    result = _invoke(str(SOFT_VETO), "--trials", "500", "--plot", str(out), "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {out}" in result.stderr
+
+
+def test_command_plot_refuses_a_bad_extension_before_running():
+    result = _invoke(str(SOFT_VETO), "--plot", "calibration.pdf")
+    assert result.exit_code == 2
+    assert "must end in .png or .svg" in result.stderr
 
 
 def test_command_table_prints_seed_cases_and_summary():

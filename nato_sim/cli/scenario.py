@@ -12,6 +12,7 @@ from nato_sim.cli.app import OutputOption, SetOption, app, emit, handle_errors, 
 from nato_sim.cli.stdout import stdout
 from nato_sim.errors import EXIT_INVALID, ScenarioError
 from nato_sim.scenario.bundled import bundled_scenarios
+from nato_sim.scenario.hindsight import file_warnings
 from nato_sim.scenario.jsonschema import schema_text
 from nato_sim.scenario.loader import claims_for, load, resolve
 from nato_sim.scenario.sources import sourced_parameters
@@ -38,6 +39,9 @@ def validate(
                 f"{len(scenario.objections)} objection rules",
                 file=stdout(),
             )
+            # Hindsight is a warning, not a fault: the verdict and the exit code stay.
+            for warning in file_warnings(name, scenario):
+                typer.echo(f"warning: {warning}", err=True)
     if failed:
         typer.echo(
             f"{failed} of {len(files)} file{'s' if len(files) != 1 else ''} invalid", err=True

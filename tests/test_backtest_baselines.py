@@ -1,0 +1,157 @@
+"""Tests for the backtest's baselines: the favourite, outcome kinds, leave-one-out rates.
+
+The small set of cases below is checked by hand: race r2 has two snapshots (each counts
+1/2), and every rate is the share among the *other* races.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from nato_sim.analysis.baselines import (
+    Facts,
+    base_rate_forecast,
+    best_backed_forecast,
+    favourite_forecast,
+    favourites,
+    kind_of,
+    leave_one_out_rates,
+    no_appointment_rate,
+    outcome_groups,
+    uniform_forecast,
+)
+from nato_sim.analysis.timing import base_rate_timing, uniform_timing
+from nato_sim.engine.compiled import compile_scenario
+from nato_sim.scenario.schema import Scenario
+
+A_GROUPS = {
+    "favourite": ("a1",),
+    "other_named": ("a2", "a3"),
+    "extension": ("extension",),
+    "no-decision": ("no-decision",),
+}
+C_GROUPS = {
+    "favourite": ("c1",),
+    "unnamed": ("someone",),
+    "acting": ("acting",),
+    "no-decision": ("no-decision",),
+}
+A = Facts("r1", ("a1", "a2", "a3", "extension", "no-decision"), A_GROUPS, "favourite")
+B1 = Facts("r2", ("b1", "b2", "extension", "no-decision"), {}, "other_named")
+B2 = Facts("r2", ("b1", "b2", "extension", "no-decision"), {}, "favourite")
+C = Facts("r3", ("c1", "someone", "acting", "no-decision"), C_GROUPS, "acting")
+RATES = leave_one_out_rates([A, B1, B2, C])
+
+
+def test_leave_one_out_rates_by_hand():
+    a, b1, b2, c = RATES
+    # A: r2 gives favourite 1/2 and other_named 1/2, r3 acting 1; two races.
+    assert a == pytest.approx({"favourite": 0.25, "other_named": 0.25, "acting": 0.5})
+    # B1 and B2 leave their whole race out: r1 favourite, r3 acting.
+    assert b1 == b2 == pytest.approx({"favourite": 0.5, "acting": 0.5})
+    # C: r1 favourite 1, r2 favourite 1/2 and other_named 1/2.
+    assert c == pytest.approx({"favourite": 0.75, "other_named": 0.25})
+
+
+def test_one_race_has_nothing_to_learn_from():
+    assert leave_one_out_rates([B1, B2]) == [None, None]
+
+
+def test_favourite_baseline_by_hand():
+    # A: a1 gets 0.25; the other four possible outcomes share 0.75.
+    assert favourite_forecast(A, RATES[0]) == pytest.approx(
+        {"a1": 0.25, "a2": 0.1875, "a3": 0.1875, "extension": 0.1875, "no-decision": 0.1875}
+    )
+    # C: c1 gets 0.75; someone not yet named, acting and no decision share 0.25.
+    assert favourite_forecast(C, RATES[3]) == pytest.approx(
+        {"c1": 0.75, "someone": 0.25 / 3, "acting": 0.25 / 3, "no-decision": 0.25 / 3}
+    )
+
+
+def test_base_rate_baseline_by_hand():
+    # A cannot end with an acting Secretary General: the shares of favourite (0.25) and
+    # other named (0.25) are renormalised to 1/2 each, the latter split over a2 and a3.
+    assert base_rate_forecast(A, RATES[0]) == pytest.approx(
+        {"a1": 0.5, "a2": 0.25, "a3": 0.25, "extension": 0.0, "no-decision": 0.0}
+    )
+    # C: favourite 0.75; other named 0.25 but C has no other named candidate: renormalised.
+    assert base_rate_forecast(C, RATES[3]) == pytest.approx(
+        {"c1": 1.0, "someone": 0.0, "acting": 0.0, "no-decision": 0.0}
+    )
+
+
+def test_without_rates_every_possible_outcome_or_kind_gets_an_even_share():
+    assert favourite_forecast(A, None) == pytest.approx(
+        {"a1": 0.2, "a2": 0.2, "a3": 0.2, "extension": 0.2, "no-decision": 0.2}
+    )
+    # Four kinds, a quarter each; other named split over two candidates.
+    assert base_rate_forecast(A, None) == pytest.approx(
+        {"a1": 0.25, "a2": 0.125, "a3": 0.125, "extension": 0.25, "no-decision": 0.25}
+    )
+
+
+def test_no_appointment_rate_and_timing_baselines():
+    assert no_appointment_rate(RATES[0]) == 0.5
+    assert no_appointment_rate(RATES[3]) == 0.0
+    assert no_appointment_rate(None) is None
+    assert base_rate_timing(4, 0.5) == [0.125, 0.125, 0.125, 0.125, 0.5]
+    assert base_rate_timing(2, None) == uniform_timing(2) == [1 / 3, 1 / 3, 1 / 3]
+
+
+def _compiled(candidates, on_deadline="extend", **extra):
+    data = {
+        "title": "t",
+        "description": "d",
+        "members": [{"id": "AAA", "name": "A", "weight": 3}, {"id": "BBB", "name": "B"}],
+        "candidates": candidates,
+        "support": {
+            "candidates": {
+                "p": {"members": {"AAA": 0.9, "BBB": 0.1}},  # (2.7 + 0.1) / 4 = 0.7
+                "q": {"members": {"AAA": 0.2, "BBB": 0.9}},  # (0.6 + 0.9) / 4 = 0.375
+                "u": {"default": 0.95},
+            }
+        },
+        "decision": {"rounds": 3, "on_deadline": on_deadline},
+        **extra,
+    }
+    return compile_scenario(Scenario.model_validate(data))
+
+
+NAMED = [{"id": "p", "name": "P", "country": "AAA"}, {"id": "q", "name": "Q", "country": "BBB"}]
+UNNAMED = {"id": "u", "name": "someone not yet named", "unnamed": True}
+
+
+def test_the_favourite_is_the_best_backed_named_candidate():
+    # The unnamed compromise has more backing (0.95) but is no named favourite.
+    compiled = _compiled([*NAMED, UNNAMED], incumbent={"name": "I", "country": "AAA"})
+    assert favourites(compiled) == ("p",)
+    assert best_backed_forecast(compiled) == {
+        "p": 1.0,
+        "q": 0.0,
+        "u": 0.0,
+        "extension": 0.0,
+        "no-decision": 0.0,
+    }
+    assert uniform_forecast(compiled)["u"] == pytest.approx(1 / 3)
+    groups = outcome_groups(compiled)
+    assert groups == {
+        "favourite": ("p",),
+        "other_named": ("q",),
+        "unnamed": ("u",),
+        "extension": ("extension",),
+        "no-decision": ("no-decision",),
+    }
+    assert [kind_of(groups, x) for x in ("p", "q", "u", "extension", "acting")] == [
+        "favourite",
+        "other_named",
+        "unnamed",
+        "extension",
+        None,
+    ]
+
+
+def test_the_fallback_decides_between_extension_and_acting():
+    acting = outcome_groups(_compiled(NAMED, on_deadline="acting"))
+    assert "acting" in acting and "extension" not in acting
+    none = outcome_groups(_compiled(NAMED, on_deadline="no_decision"))
+    assert "acting" not in none and "extension" not in none and "no-decision" in none
