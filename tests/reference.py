@@ -50,6 +50,8 @@ def _select(selector: Any, entities: list) -> list[int]:
     if selector == "all":
         return list(range(len(entities)))
     if isinstance(selector, TagSelector):
+        if selector.without is not None:
+            return [i for i, e in enumerate(entities) if selector.without not in e.tags]
         return [i for i, e in enumerate(entities) if selector.tag in e.tags]
     ids = [e.id for e in entities]
     return sorted({ids.index(name) for name in selector})
@@ -97,11 +99,33 @@ class Model:
 
 
 def _support_value(scenario: Scenario, member, cand) -> Any:
-    """Member entry, else the last listed tag entry the member has, else defaults."""
+    """Member entry, else the last `set` preference that selects both, else the last listed
+    tag entry the member has, else defaults; then the `add` preferences that select both,
+    summed, added and clipped to [0, 1]."""
     spec = scenario.support.candidates.get(cand.id)
+    if spec is not None and member.id in spec.members:
+        return spec.members[member.id]
+    chosen = [
+        pref
+        for pref in scenario.support.preferences
+        if (pref.tag in cand.tags) == pref.wanted
+        and member.id in [scenario.members[i].id for i in _select(pref.members, scenario.members)]
+    ]
+    value = _written_value(scenario, spec, member)
+    for pref in chosen:
+        if pref.set is not None:
+            value = pref.set
+    shifts = [pref.add for pref in chosen if pref.add is not None]
+    if not shifts:
+        return value
+    assert isinstance(value, (int, float))  # validation refuses an add on a drawn value
+    return min(1.0, max(0.0, value + math.fsum(shifts)))
+
+
+def _written_value(scenario: Scenario, spec, member) -> Any:
+    """The last listed tag entry the member has, else the candidate's default, else the
+    global default."""
     if spec is not None:
-        if member.id in spec.members:
-            return spec.members[member.id]
         for tag in reversed(list(spec.tags)):
             if tag in member.tags:
                 return spec.tags[tag]

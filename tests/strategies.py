@@ -51,6 +51,7 @@ def _selector(draw, ids: list[str], tag: str):
         st.one_of(
             st.just("all"),
             st.just({"tag": tag}),
+            st.just({"without": tag}),
             st.sampled_from(ids),
             st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True),
         )
@@ -147,6 +148,22 @@ def scenarios(draw, max_members: int = 5, max_candidates: int = 4, max_rounds: i
             spec["members"] = {draw(st.sampled_from(member_ids)): draw(SUPPORT)}
         if spec:
             support["candidates"][c] = spec
+    # Preferences by candidate tag: `set` any support value, or `add` a shift.
+    preferences = []
+    for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
+        entry: dict = {
+            "members": draw(
+                st.sampled_from(["all", {"tag": "x"}, {"without": "y"}, member_ids[:1]])
+            ),
+            draw(st.sampled_from(["for", "without"])): draw(st.sampled_from(["p", "q"])),
+        }
+        if draw(st.booleans()):
+            entry["set"] = draw(SUPPORT)
+        else:
+            entry["add"] = draw(st.sampled_from([-0.3, -0.1, 0.1, 0.25, 0.6]))
+        preferences.append(entry)
+    if preferences:
+        support["preferences"] = preferences
 
     n_rules = draw(st.one_of(st.just(1), st.integers(0, 4)))
     rules = []
@@ -182,8 +199,9 @@ def scenarios(draw, max_members: int = 5, max_candidates: int = 4, max_rounds: i
         dynamics={"bandwagon": draw(BANDWAGON)},
         incumbent={"name": "Incumbent", "country": "AAA"} if with_incumbent else None,
     )
-    # Tag selectors need the tag to exist; the loader would reject the scenario otherwise.
-    assume(not check_references(scenario, None))
+    # What the loader checks on the file beside the schema: tags that exist, an `add` on a
+    # number. Anything it would refuse is drawn again.
+    assume(not check_references(scenario.model_dump(by_alias=True, exclude_none=True), None))
     return scenario
 
 
