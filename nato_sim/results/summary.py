@@ -105,6 +105,7 @@ class Results:
     provenance: dict[str, Any]
     counts: Counts = field(repr=False, compare=False)
     compiled: Compiled = field(repr=False, compare=False)
+    scenario: Scenario | None = field(default=None, repr=False, compare=False)
 
     @property
     def trials(self) -> int:
@@ -119,6 +120,36 @@ class Results:
         provenance says which.
         """
         return self.provenance["stopped_by"] in PARTIAL_STOPS
+
+    @property
+    def appointed(self) -> float:
+        """P(an appointment by the deadline): the share of trials that name someone."""
+        return self.rounds[-1].probability_by if self.rounds else 0.0
+
+    def member_name(self, member: str) -> str:
+        """A member's name (`Hungary`), or its id when the scenario is not at hand."""
+        if self.scenario is not None:
+            for m in self.scenario.members:
+                if m.id == member:
+                    return m.name
+        return member
+
+    def candidate_name(self, candidate: str) -> str:
+        """A candidate's or an outcome's name (`Mark Rutte`, `incumbent extended`)."""
+        for row in self.outcomes:
+            if row.outcome == candidate:
+                return row.name
+        return candidate
+
+    def possible_outcomes(self) -> list[OutcomeRow]:
+        """The outcomes the scenario allows: without `extension` when nobody can be extended
+        or stand in (`on_deadline: no_decision`), whose count is then 0."""
+        fallback = self.compiled.fallback_label
+        return [
+            row
+            for row in self.outcomes
+            if not (row.outcome == fallback and self.compiled.fallback == "no_decision")
+        ]
 
     def outcome(self, outcome: str) -> OutcomeRow:
         """The row of an outcome: a candidate id, `extension` or `no-decision`.
@@ -219,7 +250,9 @@ def build_results(
     names = {c.id: c.name for c in scenario.candidates}
     names.update(
         {
-            "extension": "incumbent extended",
+            "extension": "incumbent extended"
+            if scenario.incumbent is not None
+            else "extension (no incumbent)",
             "acting": "acting Secretary General",
             "no-decision": "no decision",
         }
@@ -304,4 +337,5 @@ def build_results(
         provenance,
         counts,
         compiled,
+        scenario,
     )
