@@ -304,7 +304,8 @@ def test_a_deadline_gives_the_number_of_rounds():
             "  rounds: 10\n  calendar: {start: 2024-01-01, round_days: 14}\n",
             "  deadline: 2024-06-01\n",
             (
-                "t.yaml:20:3: decision: a 'deadline' needs a 'calendar' (start and round_days, or meetings)",
+                "t.yaml:20:3: decision: a 'deadline' needs a 'calendar' "
+                "(start and round_days, or meetings)",
                 # Reported in the same pass: the milestone's date has no calendar either.
                 "t.yaml:23:26: milestones[0].date: a milestone date needs decision.calendar "
                 "(or give a 'round')",
@@ -313,7 +314,8 @@ def test_a_deadline_gives_the_number_of_rounds():
         (
             "  rounds: 10\n",
             "  deadline: 2023-06-01\n",
-            "t.yaml:20:3: decision: deadline 2023-06-01 is before the calendar start 2024-01-01",
+            "t.yaml:20:3: decision: deadline 2023-06-01 is before the calendar's first round "
+            "2024-01-01",
         ),
         (
             "lift: 0.3",

@@ -486,7 +486,8 @@ def test_list_length_and_validator_messages() -> None:
         "lift: 0.2", "lift: {uniform: [0.1]}"
     )
     assert validation_problems(text) == [
-        "bad.yaml:11:3: decision: a 'deadline' needs a 'calendar' (start and round_days, or meetings)",
+        "bad.yaml:11:3: decision: a 'deadline' needs a 'calendar' "
+        "(start and round_days, or meetings)",
         "bad.yaml:15:21: objections[0].lift.uniform: expected at least 2 items, got 1",
     ]
 
