@@ -684,7 +684,10 @@ class Outcome(Model):
     """What actually happened; read by `backtest`, ignored by the engine."""
 
     winner: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")] = Field(
-        description="a candidate id (an unnamed one's when the person appointed was not named), 'extension', 'acting' or 'no-decision'"
+        description=(
+            "a candidate id (an unnamed one's when the person appointed was not named), "
+            "'extension', 'acting' or 'no-decision'"
+        )
     )
     date: DateOrPartial
     source: Sources = []
