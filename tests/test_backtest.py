@@ -431,9 +431,12 @@ def test_a_certain_right_forecast_scores_perfectly_and_a_certain_wrong_one_worst
     assert wrong.timing.model.crps_days == 22.0  # every day from 8 to 29 January
     # The uniform timing baseline: 1/5 on each round and on "none by the deadline".
     assert wrong.timing.baselines["uniform"].p_actual == pytest.approx(0.2)
-    # The other race (certain-right) ended in its favourite's appointment: the favourite
-    # baseline puts everything on X, the base rate of no appointment is 0.
-    assert wrong.forecasts["favourite"]["x"] == 1.0
+    # Both other races (certain-right and month) ended in their favourite's appointment: the
+    # favourite baseline gives X (2 + 1/2) / (2 + 1) = 5/6 and Y, extension and no decision
+    # 1/18 each; the base rate of no appointment is 0.
+    assert wrong.forecasts["favourite"] == pytest.approx(
+        {"x": 5 / 6, "y": 1 / 18, "extension": 1 / 18, "no-decision": 1 / 18}
+    )
     assert wrong.timing.baselines["base_rates"].p_actual == 0.0
 
 

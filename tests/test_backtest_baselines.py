@@ -1,7 +1,8 @@
-"""Tests for the backtest's baselines: the favourite, outcome kinds, leave-one-out rates.
+"""Tests for the backtest's baselines: the favourite, outcome kinds, leave-one-out counts.
 
 The small set of cases below is checked by hand: race r2 has two snapshots (each counts
-1/2), and every rate is the share among the *other* races.
+1/2), and every count is of the *other* races, so the counts sum to their number, n. The
+learnt baselines add Jeffreys' half count to each kind: (n_k + 1/2) / (n + K/2).
 """
 
 from __future__ import annotations
@@ -43,14 +44,16 @@ C = Facts("r3", ("c1", "someone", "acting", "no-decision"), C_GROUPS, "acting")
 RATES = leave_one_out_rates([A, B1, B2, C])
 
 
-def test_leave_one_out_rates_by_hand():
+def test_leave_one_out_counts_by_hand():
     a, b1, b2, c = RATES
-    # A: r2 gives favourite 1/2 and other_named 1/2, r3 acting 1; two races.
-    assert a == pytest.approx({"favourite": 0.25, "other_named": 0.25, "acting": 0.5})
+    # A: r2 gives favourite 1/2 and other_named 1/2, r3 acting 1; n = 2 races.
+    assert a == pytest.approx({"favourite": 0.5, "other_named": 0.5, "acting": 1.0})
     # B1 and B2 leave their whole race out: r1 favourite, r3 acting.
-    assert b1 == b2 == pytest.approx({"favourite": 0.5, "acting": 0.5})
+    assert b1 == b2 == pytest.approx({"favourite": 1.0, "acting": 1.0})
     # C: r1 favourite 1, r2 favourite 1/2 and other_named 1/2.
-    assert c == pytest.approx({"favourite": 0.75, "other_named": 0.25})
+    assert c == pytest.approx({"favourite": 1.5, "other_named": 0.5})
+    for counts, n in ((a, 2), (b1, 2), (c, 2)):
+        assert sum(counts.values()) == pytest.approx(n)
 
 
 def test_one_race_has_nothing_to_learn_from():
@@ -58,26 +61,48 @@ def test_one_race_has_nothing_to_learn_from():
 
 
 def test_favourite_baseline_by_hand():
-    # A: a1 gets 0.25; the other four possible outcomes share 0.75.
+    # A: n_fav = 1/2 of n = 2, so a1 gets (1/2 + 1/2) / (2 + 1) = 1/3; the other four
+    # possible outcomes share 2/3, 1/6 each.
     assert favourite_forecast(A, RATES[0]) == pytest.approx(
-        {"a1": 0.25, "a2": 0.1875, "a3": 0.1875, "extension": 0.1875, "no-decision": 0.1875}
+        {"a1": 1 / 3, "a2": 1 / 6, "a3": 1 / 6, "extension": 1 / 6, "no-decision": 1 / 6}
     )
-    # C: c1 gets 0.75; someone not yet named, acting and no decision share 0.25.
+    # C: n_fav = 3/2 of n = 2, so c1 gets (3/2 + 1/2) / 3 = 2/3; someone not yet named,
+    # acting and no decision share 1/3, 1/9 each.
     assert favourite_forecast(C, RATES[3]) == pytest.approx(
-        {"c1": 0.75, "someone": 0.25 / 3, "acting": 0.25 / 3, "no-decision": 0.25 / 3}
+        {"c1": 2 / 3, "someone": 1 / 9, "acting": 1 / 9, "no-decision": 1 / 9}
     )
 
 
 def test_base_rate_baseline_by_hand():
-    # A cannot end with an acting Secretary General: the shares of favourite (0.25) and
-    # other named (0.25) are renormalised to 1/2 each, the latter split over a2 and a3.
+    # A's K = 4 kinds: favourite 1/2, other named 1/2, extension 0, no decision 0; r3's
+    # acting is a kind A cannot have and is left out, so n = 1 and n + K/2 = 3. Favourite
+    # (1/2 + 1/2) / 3 = 1/3, other named 1/3 split over a2 and a3, extension and no decision
+    # (0 + 1/2) / 3 = 1/6 each.
     assert base_rate_forecast(A, RATES[0]) == pytest.approx(
-        {"a1": 0.5, "a2": 0.25, "a3": 0.25, "extension": 0.0, "no-decision": 0.0}
+        {"a1": 1 / 3, "a2": 1 / 6, "a3": 1 / 6, "extension": 1 / 6, "no-decision": 1 / 6}
     )
-    # C: favourite 0.75; other named 0.25 but C has no other named candidate: renormalised.
+    # C's K = 4 kinds: favourite 3/2, unnamed, acting and no decision 0; r2's other named
+    # half is a kind C cannot have, so n = 3/2 and n + K/2 = 7/2. Favourite 2 / (7/2) = 4/7,
+    # the others (1/2) / (7/2) = 1/7 each.
     assert base_rate_forecast(C, RATES[3]) == pytest.approx(
-        {"c1": 1.0, "someone": 0.0, "acting": 0.0, "no-decision": 0.0}
+        {"c1": 4 / 7, "someone": 1 / 7, "acting": 1 / 7, "no-decision": 1 / 7}
     )
+
+
+def test_a_kind_no_other_race_ended_in_gets_half_a_count():
+    # E ended in an extension, which no other race did. Its other races: r1 favourite 1,
+    # r2 favourite 1/2 and other named 1/2, so n = 2 (all in kinds E can have) and K = 4:
+    # extension and no decision get exactly (1/2) / (2 + 4/2) = 1/8; nothing gets 0.
+    e = Facts("r4", A.labels, A_GROUPS, "extension")
+    counts = leave_one_out_rates([A, B1, B2, e])[3]
+    assert counts == {"favourite": 1.5, "other_named": 0.5}
+    forecast = base_rate_forecast(e, counts)
+    assert forecast["extension"] == forecast["no-decision"] == 0.5 / (2 + 4 / 2)
+    assert forecast["a1"] == (1.5 + 0.5) / 4  # the favourite: 1/2
+    assert forecast["a2"] == forecast["a3"] == (0.5 + 0.5) / 4 / 2  # other named: 1/4, halved
+    assert sum(forecast.values()) == pytest.approx(1.0)
+    # The favourite baseline: a1 gets (3/2 + 1/2) / (2 + 1) = 2/3, the four others 1/12 each.
+    assert favourite_forecast(e, counts)["extension"] == pytest.approx(1 / 12)
 
 
 def test_without_rates_every_possible_outcome_or_kind_gets_an_even_share():
@@ -91,6 +116,7 @@ def test_without_rates_every_possible_outcome_or_kind_gets_an_even_share():
 
 
 def test_no_appointment_rate_and_timing_baselines():
+    # A: r3 (acting) of n = 2 races; C: none of 2.
     assert no_appointment_rate(RATES[0]) == 0.5
     assert no_appointment_rate(RATES[3]) == 0.0
     assert no_appointment_rate(None) is None

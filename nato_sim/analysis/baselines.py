@@ -3,14 +3,17 @@
 - uniform: 1/C to each of the C candidates, nothing to the other outcomes.
 - best_backed: everything to the favourite, the named candidate with the highest expected
   backing (vetoes ignored).
-- favourite: the favourite gets the share of the other races in which the as-of favourite
-  won; the rest is spread evenly over the case's other possible outcomes.
+- favourite: the favourite gets (n_fav + 1/2) / (n + 1), n_fav of the n other races having
+  been won by their as-of favourite; the rest is spread evenly over the case's other possible
+  outcomes.
 - base_rates: each kind of outcome (the favourite, another named candidate, someone not yet
-  named, extension, acting, no decision) gets its share among the other races, spread evenly
-  over the case's outcomes of that kind.
+  named, extension, acting, no decision) the case can have gets (n_k + 1/2) / (n + K/2), n_k
+  of the n other races (those that ended in one of the case's K kinds) having ended in kind
+  k; spread evenly over the case's outcomes of that kind.
 
-The last two learn from the other races only (leave one out): several snapshots of one race
-are left out together, and each race counts once, whatever its number of snapshots.
+The half counts are Jeffreys' prior: no outcome the case can have gets 0. The last two learn
+from the other races only (leave one out): several snapshots of one race are left out
+together, and each race counts once, whatever its number of snapshots.
 """
 
 from __future__ import annotations
@@ -131,27 +134,27 @@ class Facts:
 
 
 def leave_one_out_rates(facts: Sequence[Facts]) -> list[dict[str, float] | None]:
-    """For each case, the share of each kind of outcome among the other races.
+    """For each case, how many of the other races ended in each kind of outcome.
 
-    Each other race counts once: a race of k snapshots gives each of them weight 1/k. None
-    when there is no other race.
+    Each other race counts once: a race of k snapshots gives each of them weight 1/k, so the
+    counts sum to the number of other races. None when there is no other race.
     """
     sizes: dict[str, int] = defaultdict(int)
     for fact in facts:
         sizes[fact.race] += 1
     rates: list[dict[str, float] | None] = []
     for fact in facts:
-        shares: dict[str, float] = defaultdict(float)
+        counts: dict[str, float] = defaultdict(float)
         for other in facts:
             if other.race != fact.race:
-                shares[other.kind] += 1.0 / sizes[other.race]
-        total = len({other.race for other in facts if other.race != fact.race})
-        rates.append({k: v / total for k, v in shares.items()} if total else None)
+                counts[other.kind] += 1.0 / sizes[other.race]
+        rates.append(dict(counts) if counts else None)
     return rates
 
 
-def favourite_forecast(fact: Facts, rates: Mapping[str, float] | None) -> dict[str, float]:
-    """The favourite at its base rate; the rest spread evenly over the other possible outcomes.
+def favourite_forecast(fact: Facts, counts: Mapping[str, float] | None) -> dict[str, float]:
+    """The favourite at its smoothed base rate, (n_fav + 1/2) / (n + 1); the rest spread
+    evenly over the other possible outcomes.
 
     Without another race to learn from (or without a favourite), every possible outcome gets
     an even share.
@@ -159,12 +162,13 @@ def favourite_forecast(fact: Facts, rates: Mapping[str, float] | None) -> dict[s
     forecast = {label: 0.0 for label in fact.labels}
     best = fact.groups.get(FAVOURITE, ())
     others = [label for kind, ls in fact.groups.items() if kind != FAVOURITE for label in ls]
-    if rates is None or not best:
+    if counts is None or not best:
         possible = [*best, *others]
         for label in possible:
             forecast[label] = 1.0 / len(possible)
         return forecast
-    share = rates.get(FAVOURITE, 0.0) if others else 1.0
+    n = sum(counts.values())
+    share = (counts.get(FAVOURITE, 0.0) + 0.5) / (n + 1.0) if others else 1.0
     for label in best:
         forecast[label] = share / len(best)
     for label in others:
@@ -172,27 +176,25 @@ def favourite_forecast(fact: Facts, rates: Mapping[str, float] | None) -> dict[s
     return forecast
 
 
-def base_rate_forecast(fact: Facts, rates: Mapping[str, float] | None) -> dict[str, float]:
-    """Each kind of outcome at its share among the other races, renormalised over the kinds
-    this case can have, and spread evenly over the outcomes of that kind.
+def base_rate_forecast(fact: Facts, counts: Mapping[str, float] | None) -> dict[str, float]:
+    """Each of the K kinds of outcome this case can have at (n_k + 1/2) / (n + K/2), spread
+    evenly over the outcomes of that kind.
 
-    Without another race to learn from, or when no other race ended in a kind this case can
-    have, every kind gets an even share.
+    n_k is the count of the other races that ended in kind k, n their sum over the K kinds
+    (a race that ended in a kind this case cannot have is left out). Without another race to
+    learn from, every kind gets 1/K.
     """
+    mine = {kind: (counts or {}).get(kind, 0.0) for kind in fact.groups}
+    n, half = sum(mine.values()), 0.5 * len(mine)
     forecast = {label: 0.0 for label in fact.labels}
-    mass = {kind: (rates or {}).get(kind, 0.0) for kind in fact.groups}
-    total = sum(mass.values())
-    if total <= 0:
-        mass = {kind: 1.0 for kind in fact.groups}
-        total = float(len(mass))
     for kind, labels in fact.groups.items():
         for label in labels:
-            forecast[label] = mass[kind] / total / len(labels)
+            forecast[label] = (mine[kind] + 0.5) / (n + half) / len(labels)
     return forecast
 
 
-def no_appointment_rate(rates: Mapping[str, float] | None) -> float | None:
+def no_appointment_rate(counts: Mapping[str, float] | None) -> float | None:
     """The share of the other races that ended without an appointment; None without any."""
-    if rates is None:
+    if counts is None:
         return None
-    return sum(rates.get(kind, 0.0) for kind in NO_APPOINTMENT)
+    return sum(counts.get(kind, 0.0) for kind in NO_APPOINTMENT) / sum(counts.values())
