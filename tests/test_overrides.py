@@ -319,3 +319,96 @@ def test_cli_override_is_applied_and_recorded():
     # Alpha's backing falls below min_support and beta is no longer vetoed: beta always wins.
     beta = next(o for o in doc["outcomes"] if o["outcome"] == "beta")
     assert beta["count"] == 200
+
+
+# Alternatives of the format: setting one side replaces the other.
+
+
+def test_rounds_replace_a_deadline_and_a_deadline_replaces_rounds():
+    bundled = load("nato-2024", ["decision.rounds=20"])
+    assert (bundled.decision.rounds, bundled.decision.deadline) == (20, None)
+    assert bundled.decision.round_count == 20
+    dated = load(MINIMAL, ["decision.deadline=2024-06-01"])
+    assert dated.decision.rounds is None
+    assert dated.decision.round_count == 11  # 2024-01-01 and every 14 days to 27 May
+
+
+def test_calendar_meetings_replace_start_and_round_days_and_back():
+    met = load(
+        MINIMAL,
+        [
+            "decision.calendar.meetings=[{date: 2024-02-01}, {date: 2024-03-01}]",
+            "decision.rounds=2",
+        ],
+    )
+    calendar = met.decision.calendar
+    assert calendar is not None
+    assert (calendar.start, calendar.round_days, len(calendar.meetings or [])) == (None, None, 2)
+    spaced = load(
+        "history/nato-2009",
+        ["decision.calendar.start=2009-03-25", "decision.calendar.round_days=7"],
+    )
+    assert spaced.decision.calendar is not None
+    assert spaced.decision.calendar.meetings is None
+    assert spaced.decision.calendar.round_days == 7
+
+
+def test_half_of_an_alternative_is_reported_at_the_override():
+    with pytest.raises(ScenarioError) as err:
+        load("history/nato-2009", ["decision.calendar.start=2009-03-25"])
+    assert [str(p) for p in err.value.problems] == [
+        "--set decision.calendar.start=2009-03-25: decision.calendar: "
+        "give 'start' and 'round_days', or 'meetings'"
+    ]
+    clash = scenario_problems(
+        "decision.calendar.meetings=[{date: 2024-02-01}]", "decision.calendar.start=2024-01-01"
+    )
+    assert clash == [
+        "--set decision.calendar.start=2024-01-01: decision.calendar: "
+        "give 'meetings' or 'start' and 'round_days', not both"
+    ]
+
+
+def test_both_sides_set_by_overrides_are_kept_and_the_clash_reported_at_the_last():
+    problems = scenario_problems("decision.rounds=5", "decision.deadline=2024-03-01")
+    assert problems == [
+        "--set decision.deadline=2024-03-01: decision: give exactly one of 'rounds' or 'deadline'"
+    ]
+
+
+def test_a_milestone_round_replaces_its_date():
+    scenario = load(MINIMAL, ["milestones.0.round=3"])
+    assert (scenario.milestones[0].round, scenario.milestones[0].date) == (3, None)
+
+
+def test_a_selector_without_replaces_its_tag():
+    scenario = load(
+        MINIMAL, ["objections.deu-beta.members={tag: eu}", "objections.deu-beta.members.without=eu"]
+    )
+    selector = scenario.objections[1].members
+    assert (selector.tag, selector.without) == (None, "eu")
+
+
+def test_switching_leaves_the_data_given_untouched():
+    data = {"decision": {"deadline": "2024-10-01", "calendar": {"start": "2024-01-01"}}}
+    before = copy.deepcopy(data)
+    changed, where = apply_overrides(data, [parse_override("decision.rounds=4")])
+    assert changed["decision"] == {"calendar": {"start": "2024-01-01"}, "rounds": 4}
+    assert data == before
+    assert where == {("decision", "rounds"): "decision.rounds=4"}
+
+
+def test_cli_rounds_replace_the_deadline_of_a_bundled_scenario():
+    result = CliRunner().invoke(
+        app, ["validate", "history/nato-2009", "--set", "decision.rounds=20"], env=ENV
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ok      history/nato-2009: ")
+
+
+def test_problems_in_a_bundled_file_name_the_scenario_not_its_path():
+    with pytest.raises(ScenarioError) as err:
+        load("history/nato-2009", ["candidates.rasmussen.id=someone"])
+    files = {p.file for p in err.value.problems}
+    assert files == {"history/nato-2009"}, files
+    assert all(p.line is not None for p in err.value.problems)

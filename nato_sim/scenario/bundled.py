@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # nato_sim/
@@ -31,3 +32,19 @@ def bundled_scenarios() -> dict[str, Path]:
     for path in sorted(root.rglob("*.yaml")):
         found[path.relative_to(root).with_suffix("").as_posix()] = path
     return found
+
+
+def bundled_name(path: str | Path) -> str | None:
+    """The name of the bundled scenario at `path` (`history/nato-2009`), or None when `path`
+    is not one: the name to show, where a path inside the installed package would mean
+    nothing to a reader."""
+    # os.path.realpath, not Path.resolve: on a symbolic link loop the latter raises
+    # RuntimeError before Python 3.13.
+    root = Path(os.path.realpath(scenarios_dir()))
+    try:
+        inside = Path(os.path.realpath(path)).relative_to(root)
+    except ValueError:
+        return None
+    if inside.suffix != ".yaml":
+        return None
+    return inside.with_suffix("").as_posix()

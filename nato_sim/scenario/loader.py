@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from nato_sim.errors import Problem, ScenarioError, UsageError
-from nato_sim.scenario.bundled import bundled_scenarios, seeds_dir
+from nato_sim.scenario.bundled import bundled_name, bundled_scenarios, seeds_dir
 from nato_sim.scenario.claims import Claim, file_kind, load_claims, read_input
 from nato_sim.scenario.crossref import check_references
 from nato_sim.scenario.overrides import Override, apply_overrides, parse_override
@@ -47,6 +47,18 @@ def resolve(source: str | Path) -> Path:
     else:
         what = "is neither a file nor a bundled scenario"
     raise ScenarioError([Problem(str(source), what, hint=hint)])
+
+
+def shown_name(source: str | os.PathLike, path: Path) -> str:
+    """How problems name the file `source` resolved to: a bundled scenario by its name
+    (`history/nato-2009`) unless given by a relative path, never by a path inside the
+    installed package; any other file as given."""
+    given = Path(source)
+    if not given.is_file() or given.is_absolute():
+        name = bundled_name(path)
+        if name is not None:
+            return name
+    return str(source) if given.is_file() else str(path)
 
 
 def _special_kind(path: Path) -> str | None:
@@ -128,8 +140,9 @@ def load(
     if isinstance(source, Scenario):
         return with_overrides(source, parsed) if parsed else source
     path = resolve(check_source(source))
-    text = read_input(path)
-    doc = parse_yaml(text, str(source) if Path(source).is_file() else str(path))
+    shown = shown_name(source, path)
+    text = read_input(path, shown)
+    doc = parse_yaml(text, shown)
     scenario = validate(doc, parsed, claims_for(path))
     scenario._origin = str(source)
     scenario._overrides = tuple(o.text for o in parsed)
@@ -166,6 +179,11 @@ def validate(
             created = path not in doc.positions and key_path[: len(path)] == path
             if path[: len(key_path)] == key_path or created:
                 return Problem(f"--set {text}", message, path=path, hint=hint)
+        # A rule about a mapping's keys taken together (`rounds` or `deadline`) broken by an
+        # override that set one of them: the last such override, not the file, is at fault.
+        inside = [text for key_path, text in overridden.items() if key_path[:-1] == path]
+        if inside:
+            return Problem(f"--set {inside[-1]}", message, path=path, hint=hint)
         line, column = doc.location(path)
         if at_key:
             line, column = doc.key_positions.get(path, (line, column))

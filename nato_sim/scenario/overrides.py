@@ -5,6 +5,11 @@ lists of members, candidates and objections an entry is named by its id
 (`objections.tur-rutte.lift`) or by its 0-based position (`objections.0.lift`). Values are
 read as YAML, so `0.6`, `{uniform: [0.2, 0.4]}` and `[USA, DEU]` all work, under the rules of
 scenario files: no anchors or aliases, no tags that name other types, no base-60 numbers.
+
+Where the format offers alternatives (`decision.rounds` or `decision.deadline`; a calendar's
+`meetings` or `start` and `round_days`; ...), setting one removes the others from the file's
+data, so `--set decision.rounds=20` replaces a deadline. Two overrides that set both sides
+are both kept, and validation reports the clash at them.
 """
 
 from __future__ import annotations
@@ -19,8 +24,37 @@ from typing import Any
 from pydantic import BaseModel
 
 from nato_sim.errors import ScenarioError, UsageError
-from nato_sim.scenario.schema import Scenario
+from nato_sim.scenario.schema import (
+    Calendar,
+    Decision,
+    Milestone,
+    Preference,
+    Scenario,
+    TagSelector,
+)
 from nato_sim.scenario.yamlsource import parse_value
+
+# The keys of a model that exclude each other: setting a key of one group removes the keys of
+# the other groups of its family (docs/format.md, Overrides).
+ALTERNATIVES: dict[type[BaseModel], tuple[tuple[frozenset[str], ...], ...]] = {
+    Decision: ((frozenset({"rounds"}), frozenset({"deadline"})),),
+    Calendar: ((frozenset({"meetings"}), frozenset({"start", "round_days"})),),
+    Milestone: ((frozenset({"date"}), frozenset({"round"})),),
+    Preference: (
+        (frozenset({"for"}), frozenset({"without"})),
+        (frozenset({"set"}), frozenset({"add"})),
+    ),
+    TagSelector: ((frozenset({"tag"}), frozenset({"without"})),),
+}
+
+
+def replaced_alternatives(model: type[BaseModel], key: str) -> frozenset[str]:
+    """The keys of `model` that setting `key` replaces: those of the other alternatives."""
+    replaced: set[str] = set()
+    for family in ALTERNATIVES.get(model, ()):
+        if any(key in group for group in family):
+            replaced.update(k for group in family if key not in group for k in group)
+    return frozenset(replaced)
 
 
 @dataclass(frozen=True)
@@ -73,12 +107,14 @@ def apply_overrides(data: dict, overrides: list[Override]) -> tuple[dict, dict]:
     data = copy.copy(data)
     where: dict[tuple[str | int, ...], str] = {}
     for override in overrides:
-        resolved = _resolve(data, override)
+        resolved = _resolve(data, override, set(where))
         where[resolved] = override.text
     return data, where
 
 
-def _resolve(data: dict, override: Override) -> tuple[str | int, ...]:
+def _resolve(
+    data: dict, override: Override, set_before: set[tuple[str | int, ...]]
+) -> tuple[str | int, ...]:
     node: Any = data
     annotation: Any = Scenario
     resolved: list[str | int] = []
@@ -101,6 +137,11 @@ def _resolve(data: dict, override: Override) -> tuple[str | int, ...]:
             next_annotation = fields[key].annotation
             if not isinstance(node, dict):
                 raise UsageError(f"--set {override.text!r}: {shown!r} is not a mapping here")
+            # The alternatives this key replaces go, unless an earlier override set them:
+            # then both stay, for validation to report the clash at the overrides.
+            for other in replaced_alternatives(annotation, key):
+                if other in node and (*resolved, other) not in set_before:
+                    del node[other]
             if last:
                 node[key] = override.value
             elif node.get(key) is None:
