@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import io
 import json
 import re
@@ -41,20 +42,120 @@ def test_table_report_has_every_section_and_the_replay_line():
     result = invoke("run", MINIMAL, "--trials", "2000", "--seed", "11", "--workers", "1")
     assert result.exit_code == 0, result.output
     out = result.stdout
+    lines = out.splitlines()
+    # The answer first: the title, then one sentence, then the assumptions.
+    assert lines[0] == "Minimal test scenario"
+    assert lines[1].startswith("Alpha is the most likely next Secretary General (")
+    assert lines.index("Assumptions") < lines.index("Outcome")
     for heading in (
         "Outcome",
-        "Timing (mean round",
+        "Timing",
         "Milestones",
         "Blockers (share of the candidate's losses)",
         "Objection rules",
     ):
-        assert re.search(rf"^{re.escape(heading)}", out, re.MULTILINE), heading
-    assert out.startswith(f"nato-sim {nato_sim.__version__} · {MINIMAL}")
-    identity = " ".join(out.split("replay:")[0].split())
+        assert re.search(rf"^{re.escape(heading)}$", out, re.MULTILINE), heading
+    identity = " ".join(out.split("Objection rules")[1].split("replay:")[0].split())
+    assert f"nato-sim {nato_sim.__version__} · {MINIMAL}" in identity
     assert "2,000 trials · seed 11 · PCG64DXSM" in identity
-    assert f"\nreplay: nato-sim run {MINIMAL} --trials 2000 --seed 11\n" in out
+    assert out.endswith(f"\nreplay: nato-sim run {MINIMAL} --trials 2000 --seed 11\n")
     assert all(len(line) <= 100 for line in out.splitlines() if not line.startswith("replay"))
     assert result.stderr == ""  # a seed was given, so none is announced
+
+
+def test_tables_name_members_and_candidates_and_the_ids_stay_in_json():
+    result = invoke("run", MINIMAL, "--trials", "2000", "--seed", "11", "--workers", "1")
+    blockers = result.stdout.split("Blockers")[1].split("Objection rules")[0]
+    assert "Türkiye" in blockers and "Alpha" in blockers
+    assert "TUR" not in blockers and "alpha" not in blockers
+    rules = result.stdout.split("Objection rules")[1]
+    assert "Türkiye → Alpha" in rules and "tur-alpha" in rules  # a rule has only its id
+    doc = run_json("--trials", "2000", "--seed", "11", "--workers", "1")
+    assert {b["member"] for b in doc["blockers"]} >= {"TUR"}
+
+
+def test_the_assumptions_say_what_drives_the_model():
+    result = invoke("run", MINIMAL, "--trials", "500", "--seed", "1", "--workers", "1")
+    block = " ".join(result.stdout.split("Assumptions")[1].split("Outcome")[0].split())
+    assert "min_support: 0.5" in block
+    assert "bandwagon: 0" in block
+    assert "Incumbent's term is extended, chance 1; else no decision" in block
+    assert "horizon: 10 rounds every 14 days, 1 January 2024 to 6 May 2024" in block
+
+
+def headline_of(*args: str) -> str:
+    result = invoke("run", *args, "--workers", "1")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.split("Assumptions")[0].splitlines()
+    # The title, and the as-of date when there is one, come first.
+    start = 2 if lines[1].startswith("as of ") else 1
+    return " ".join(" ".join(lines[start:]).split())
+
+
+def test_the_headline_gives_the_answer_with_its_interval_date_and_blocker():
+    text = headline_of(MINIMAL, "--trials", "4000", "--seed", "3")
+    doc = run_json("--trials", "4000", "--seed", "3", "--workers", "1")
+    alpha = next(o for o in doc["outcomes"] if o["outcome"] == "alpha")
+    p, low, high = (f"{100 * alpha[k]:.1f}" for k in ("probability", "low", "high"))
+    median = int(doc["timing"]["median_round"])
+    date = doc["timing"]["rounds"][median - 1]["date"]
+    day = dt.date.fromisoformat(date)
+    when = f"{day.day} {day:%B} {day.year}"
+    turkey = next(b for b in doc["blockers"] if b["candidate"] == "alpha" and b["member"] == "TUR")
+    assert text == (
+        f"Alpha is the most likely next Secretary General ({p}%, 95% CI {low}–{high}%); "
+        f"the median decision is {when}; Türkiye stands in the way in "
+        f"{100 * turkey['share']:.0f}% of the trials that Alpha loses."
+    )
+
+
+def test_the_headline_when_the_incumbent_is_most_likely_extended(tmp_path):
+    stuck = tmp_path / "stuck.yaml"
+    text = Path(MINIMAL).read_text(encoding="utf-8").replace("lift: 0.3", "lift: 0.01")
+    stuck.write_text(text.replace("rounds: 10", "rounds: 3"), encoding="utf-8")
+    line = headline_of(str(stuck), "--trials", "2000", "--seed", "1")
+    assert line.startswith("The incumbent's term is most likely extended (")
+    assert "of the trials that Alpha loses" in line and "Türkiye stands in the way" in line
+    assert "in the 2.1% of trials that end in an appointment, the median is" in line
+
+
+def test_the_headline_with_an_acting_secretary_general_and_no_calendar(tmp_path):
+    vacant = tmp_path / "vacant.yaml"
+    text = Path(MINIMAL).read_text(encoding="utf-8")
+    text = text.replace("lift: 0.3", "lift: 0").replace(
+        "  calendar: {start: 2024-01-01, round_days: 14}\n", ""
+    )
+    text = text.replace("  - {name: summit, date: 2024-03-01}", "  - {name: summit, round: 3}")
+    text = text.split("# The term extended")[0] + "  on_deadline: acting\n"
+    text = text.replace("decision:\n  rounds: 10\n", "")
+    vacant.write_text(text + "decision:\n  rounds: 10\n  on_deadline: acting\n", encoding="utf-8")
+    text = vacant.read_text(encoding="utf-8").replace(
+        "  on_deadline: acting\ndecision:", "decision:"
+    )
+    vacant.write_text(text, encoding="utf-8")
+    line = headline_of(str(vacant), "--trials", "2000", "--seed", "1")
+    assert line.startswith(
+        "Most likely nobody is appointed in time and an acting Secretary General stands in ("
+    )
+    assert "no trial ends in an appointment" in line
+    result = invoke("run", str(vacant), "--trials", "500", "--seed", "1", "--workers", "1")
+    outcome = result.stdout.split("Outcome")[1].split("Timing")[0]
+    assert "acting Secretary General" in outcome and "incumbent" not in outcome
+
+
+def test_a_scenario_without_incumbent_never_shows_incumbent_extended(tmp_path):
+    vacant = tmp_path / "vacant.yaml"
+    text = Path(MINIMAL).read_text(encoding="utf-8").split("# The term extended")[0]
+    vacant.write_text(text, encoding="utf-8")
+    result = invoke("run", str(vacant), "--trials", "500", "--seed", "1", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "incumbent" not in result.stdout
+    assert "if nobody is agreed: no decision" in result.stdout
+
+
+def test_the_headline_of_someone_not_yet_named():
+    line = headline_of("history/nato-1999", "--trials", "3000", "--seed", "1")
+    assert line.startswith("Someone not yet named is the most likely next Secretary General (")
 
 
 def test_the_replay_line_is_one_shell_command_that_gives_the_same_run():
@@ -219,6 +320,16 @@ def test_precision_stops_at_the_first_block_where_every_interval_is_narrow_enoug
     # One block fewer was not yet precise enough: the run did not stop late.
     earlier = run_json("-n", str(prov["trials"] - BLOCK_SIZE), "--seed", "31", "--workers", "1")
     assert widest_half_width(earlier) > 0.003
+
+
+def test_a_precision_not_reached_says_so():
+    result = invoke(
+        "run", MINIMAL, "--precision", "0.001", "-n", "3000", "--seed", "32", "--workers", "1"
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "precision target NOT reached: the widest interval half-width is 0.0" in text
+    assert "above 0.001, when the 3,000 trials of --trials ran out" in text
 
 
 def test_a_loose_precision_stops_at_the_minimum_and_says_so():

@@ -10,7 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 import nato_sim
-from nato_sim.analysis.compare import MIN_PAIRED_BLOCKS, paired_block_size, t_quantile
+from nato_sim.analysis.compare import (
+    MIN_PAIRED_BLOCKS,
+    DiffRow,
+    paired_block_size,
+    t_quantile,
+)
 from nato_sim.cli import app
 from nato_sim.errors import ScenarioError, UsageError
 
@@ -94,11 +99,57 @@ def test_t_quantile_matches_the_table():
         assert t_quantile(df) == pytest.approx(value, abs=6e-4)
 
 
-def test_against_another_scenario_lists_outcomes_of_both():
+def test_against_another_scenario_compares_only_what_both_have():
     result = nato_sim.compare(MINIMAL, against=ONE, trials=1000, rng=1)
     keys = [r.key for r in result.rows if r.section == "outcome"]
-    assert keys == ["alpha", "beta", "extension", "no-decision"]
-    assert result.row("beta").variant == 0.0  # no such candidate in the variant
+    assert keys == ["alpha", "extension", "no-decision"]
+    # No such candidate in the variant: its figure is kept, not compared with a made-up 0.
+    [beta] = [u for u in result.unmatched if u.key == "beta"]
+    assert beta.variant is None and beta.baseline == result.baseline.probability("beta")
+    assert "in the baseline only" in beta.reason
+    with pytest.raises(UsageError, match="'beta' is not compared: in the baseline only"):
+        result.row("beta")
+    assert any("'Beta' is not compared" in w for w in result.warnings)
+
+
+def test_a_milestone_or_calendar_on_one_side_only_is_not_compared():
+    result = nato_sim.compare("nato-2024", against="nato-2024-spring", trials=2000, rng=1)
+    unmatched = {(u.section, u.key): u for u in result.unmatched}
+    # The spring scenario starts after the 75th anniversary: nothing is decided by it there.
+    anniversary = unmatched[("milestone", "NATO 75th anniversary (4 Apr)")]
+    assert anniversary.baseline > 0.1 and anniversary.variant is None
+    assert ("outcome", "iohannis") in unmatched and ("outcome", "von-der-leyen") in unmatched
+    # Rounds of two different calendars are not the same rounds.
+    timing = unmatched[("timing", "expected_round")]
+    assert "different calendars" in timing.reason
+    assert all(r.section != "timing" for r in result.rows)
+    data = result.to_dict()
+    assert {u["key"] for u in data["unmatched"]} == {k for _, k in unmatched}
+    assert not any(r["key"] in {"iohannis", "von-der-leyen"} for r in data["rows"])
+
+
+def test_cli_shows_n_a_and_warns_for_figures_on_one_side_only():
+    result = invoke(
+        "nato-2024", "--against", "nato-2024-spring", "-n", "2000", "-s", "1", "-w", "1"
+    )
+    assert result.exit_code == 0, result.output
+    iohannis = next(line for line in result.stdout.splitlines() if "Klaus Iohannis" in line)
+    assert [cell.strip() for cell in iohannis.split("│")[2:6]] == ["n/a", "0.0%", "n/a", ""]
+    assert "warning: 'Klaus Iohannis' is not compared: in the variant only" in result.stderr
+    assert "warning: 'decided by NATO 75th anniversary (4 Apr)' is not compared" in (result.stderr)
+    assert "count rounds on different calendars" in result.stderr
+    # Nothing absent on one side is starred as a difference.
+    for line in result.stdout.splitlines():
+        if "n/a" in line:
+            assert "*" not in line
+
+
+def test_a_difference_that_rounds_to_zero_is_not_starred():
+    row = DiffRow("outcome", "a", "A", 0.5, 0.5004, 0.0004, 0.0001, 0.0007)
+    assert row.distinguishable and not row.marked
+    assert DiffRow("outcome", "a", "A", 0.5, 0.501, 0.001, 0.0005, 0.0015).marked
+    timing = DiffRow("timing", "expected_round", "r", 3.0, 3.004, 0.004, 0.001, 0.007)
+    assert timing.distinguishable and not timing.marked
 
 
 def test_bad_inputs_raise_before_running():
@@ -124,7 +175,7 @@ def test_cli_table_marks_distinguishable_rows():
     )
     assert result.exit_code == 0, result.output
     alpha = next(line for line in result.stdout.splitlines() if line.startswith("│ Alpha"))
-    assert alpha.rstrip(" │").endswith("*")
+    assert alpha.split("│")[4].strip().endswith("pp*")  # the difference, starred
     assert "paired batch means" in result.stdout
     assert (
         "replay: nato-sim compare " + ONE + " --set objections.deu-alpha.chance=0 "

@@ -109,7 +109,20 @@ def test_cli_table_answers_whose_veto_matters_most():
     ]
     assert rule_rows[0].startswith("│ deu-alpha")  # the larger impact first
     assert "Pivotal members" in result.stdout
-    assert "undecided trials counted at R + 1" in result.stdout
+    assert "a trial with no appointment counted at R + 1" in " ".join(result.stdout.split())
+    # The two shares of the sole blocker are named apart: of the losses, of all trials.
+    wide = CliRunner().invoke(
+        app, ["explain", ONE, "-n", "4000", "-s", "3", "-w", "1"], env={**ENV, "COLUMNS": "200"}
+    )
+    pivotal = wide.stdout.split("Pivotal members")[1].splitlines()
+    headers = [cell.strip() for cell in pivotal[2].split("┃")[1:-1]]
+    assert headers == [
+        "member",
+        "candidate",
+        "still objecting, share of losses",
+        "sole blocker, share of losses",
+        "sole blocker, share of all trials",
+    ]
 
 
 def test_cli_json_and_csv():

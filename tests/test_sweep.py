@@ -170,9 +170,12 @@ def test_cli_one_parameter_table(tmp_path):
         "1",
     )
     assert result.exit_code == 0, result.output
-    rows = [line for line in result.stdout.splitlines() if line.startswith("│")]
-    assert [row.split("│")[1].strip() for row in rows] == ["0", "0.5", "1"]
-    assert "0.0% (0.0–0.8)" in rows[0] and "100.0% (99.2–100.0)" in rows[2]
+    lines = [line for line in result.stdout.splitlines() if line.startswith("│")]
+    # Each point is two lines: P(outcome), then its 95% interval under it.
+    assert [line.split("│")[1].strip() for line in lines] == ["0", "", "0.5", "", "1", ""]
+    first, last = lines[0:2], lines[4:6]
+    assert "0.0%" in first[0] and "0.0–0.8%" in first[1]
+    assert "100.0%" in last[0] and "99.2–100.0%" in last[1]
     assert "3 points × 500 trials" in result.stdout
 
 

@@ -15,7 +15,13 @@ trusted and the interval falls back to treating the sides as independent (Newcom
 hybrid score interval for probabilities), which is conservative for positively correlated
 runs. A scenario compared with itself gives differences of exactly 0 and intervals [0, 0].
 
-A difference is *distinguishable from noise* when its interval excludes 0.
+A difference is *distinguishable from noise* when its interval excludes 0; a table marks it
+only when it does not also round to zero at the precision shown (`DiffRow.marked`).
+
+A figure that exists on one side only (a candidate, or a milestone that the other side does
+not have or that falls before its first round) is not compared: it is listed as *unmatched*,
+with its value on the side that has it. So is the expected decision round when the two sides
+count rounds on different calendars (a round of one is not a round of the other).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import numpy as np
 from nato_sim.engine.compiled import compile_scenario
 from nato_sim.engine.rounds import Counts
 from nato_sim.errors import UsageError
+from nato_sim.results.formats import rounds_to_zero
 from nato_sim.results.stats import Z95, wilson
 from nato_sim.results.summary import SCHEMA_VERSION, Results, build_results, unknown_name
 from nato_sim.running.checks import check_count, check_trials, check_workers
@@ -48,6 +55,7 @@ __all__ = [
     "Arm",
     "Comparison",
     "DiffRow",
+    "Unmatched",
     "as_scenario",
     "check_block_size",
     "check_trials",
@@ -59,6 +67,9 @@ __all__ = [
 
 PAIRED_BLOCKS = 40
 MIN_PAIRED_BLOCKS = 10
+# The mean decision round over all trials, a trial without appointment counted at R + 1 (not
+# `run`'s mean appointment round, which counts only the trials that end in one).
+EXPECTED_ROUND = "expected decision round (R + 1 if none)"
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,31 @@ class DiffRow:
     def distinguishable(self) -> bool:
         """True when the interval of the difference excludes 0."""
         return self.low > 0 or self.high < 0
+
+    @property
+    def marked(self) -> bool:
+        """Whether a table stars the difference: distinguishable from noise, and not written
+        as zero at the precision tables show (0.1 pp; 0.01 round)."""
+        if self.section == "timing":
+            shown = rounds_to_zero(self.difference, scale=1.0, digits=2)
+        else:
+            shown = rounds_to_zero(self.difference, scale=100.0, digits=1)
+        return self.distinguishable and not shown
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A figure that cannot be compared, with its value on each side (None where absent).
+
+    `reason` says why: present on one side only, or rounds of different calendars.
+    """
+
+    section: str
+    key: str
+    name: str
+    baseline: float | None
+    variant: float | None
+    reason: str
 
 
 def paired_block_size(trials: int) -> int:
@@ -147,12 +183,13 @@ def _block_sums(arm: Arm) -> dict[tuple[str, str], tuple[str, np.ndarray]]:
     decided = np.array([b.decided_round for b in arm.blocks])
     cumulative = np.cumsum(decided, axis=1)
     for name, last in compiled.milestones:
-        last = min(last, rounds)
-        column = cumulative[:, last - 1] if last >= 1 else np.zeros(len(arm.blocks), np.int64)
+        if last < 1:
+            continue  # before the first round: nothing can be decided by it on this side
+        column = cumulative[:, min(last, rounds) - 1]
         table[("milestone", name)] = (f"decided by {name}", column)
     trials = np.array([b.trials for b in arm.blocks])
     round_sum = decided @ np.arange(1, rounds + 1) + (rounds + 1) * (trials - decided.sum(1))
-    table[("timing", "expected_round")] = ("expected decision round", round_sum)
+    table[("timing", "expected_round")] = (EXPECTED_ROUND, round_sum)
     return table
 
 
@@ -185,8 +222,33 @@ def paired_rows(base: Arm, variant: Arm) -> tuple[list[DiffRow], str]:
     """Differences between two arms run with the same seed and block size.
 
     Returns:
-        One row per outcome and milestone of either side (a figure missing on one side
-        counts as 0), then the expected decision round; and a sentence naming the method.
+        One row per outcome and milestone found on both sides, then the expected decision
+        round; and a sentence naming the method. (`paired_comparison` also gives the
+        figures that could not be compared.)
+    """
+    rows, _, method = paired_comparison(base, variant)
+    return rows, method
+
+
+def same_rounds(base: Results, variant: Results) -> bool:
+    """Whether round r means the same on both sides: neither has a calendar, or both do and
+    their rounds fall on the same dates as far as both go."""
+    a, b = base.compiled.round_dates, variant.compiled.round_dates
+    if not a and not b:
+        return True
+    if not a or not b:
+        return False
+    n = min(len(a), len(b))
+    return tuple(a[:n]) == tuple(b[:n])
+
+
+def paired_comparison(base: Arm, variant: Arm) -> tuple[list[DiffRow], list[Unmatched], str]:
+    """Differences between two arms run with the same seed and block size.
+
+    Returns:
+        One DiffRow per outcome and milestone found on both sides, then the expected decision
+        round (when both sides count rounds alike); the figures that could not be compared;
+        and a sentence naming the method.
     """
     sizes = np.array([b.trials for b in base.blocks], dtype=float)
     if len(base.blocks) != len(variant.blocks) or np.any(
@@ -205,12 +267,43 @@ def paired_rows(base: Arm, variant: Arm) -> tuple[list[DiffRow], str]:
         method = method_text(n_blocks, int(sizes[0]))
     quantile = t_quantile(n_blocks - 1) if paired else Z95
     b_table, v_table = _block_sums(base), _block_sums(variant)
-    zeros = np.zeros(n_blocks)
     rows = []
+    unmatched = []
+    comparable_rounds = same_rounds(base.results, variant.results)
     for key in [*b_table, *(k for k in v_table if k not in b_table)]:
-        name, b = b_table.get(key, (None, zeros))
-        v_name, v = v_table.get(key, (name, zeros))
+        if key not in b_table or key not in v_table:
+            name, column = b_table.get(key) or v_table[key]
+            value = float(column.sum() / total)
+            side, other = ("baseline", "variant") if key in b_table else ("variant", "baseline")
+            reason = f"in the {side} only"
+            if key[0] == "milestone":
+                reason += f" (the {other} lacks it, or it falls before the {other}'s first round)"
+            unmatched.append(
+                Unmatched(
+                    key[0],
+                    key[1],
+                    name,
+                    value if side == "baseline" else None,
+                    value if side == "variant" else None,
+                    reason,
+                )
+            )
+            continue
+        name, b = b_table[key]
+        v = v_table[key][1]
         b_mean, v_mean = b.sum() / total, v.sum() / total
+        if key[0] == "timing" and not comparable_rounds:
+            unmatched.append(
+                Unmatched(
+                    key[0],
+                    key[1],
+                    name,
+                    float(b_mean),
+                    float(v_mean),
+                    "the two sides count rounds on different calendars",
+                )
+            )
+            continue
         diff = (v.sum() - b.sum()) / total
         if identical:
             low = high = 0.0
@@ -229,7 +322,7 @@ def paired_rows(base: Arm, variant: Arm) -> tuple[list[DiffRow], str]:
             DiffRow(
                 key[0],
                 key[1],
-                name or v_name or "",
+                name,
                 float(b_mean),
                 float(v_mean),
                 float(diff),
@@ -239,7 +332,8 @@ def paired_rows(base: Arm, variant: Arm) -> tuple[list[DiffRow], str]:
         )
     order = {"outcome": 0, "milestone": 1, "timing": 2}
     rows.sort(key=lambda row: order[row.section])
-    return rows, method
+    unmatched.sort(key=lambda row: order[row.section])
+    return rows, unmatched, method
 
 
 def _newcombe(k_base: int, k_variant: int, n: int) -> tuple[float, float]:
@@ -288,6 +382,16 @@ class Comparison:
     baseline: Results = field(repr=False)
     variant: Results = field(repr=False)
     provenance: dict[str, Any]
+    unmatched: list[Unmatched] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """One sentence per figure that could not be compared, saying why."""
+        return [
+            f"{u.name!r} is not compared: {u.reason}"
+            + ("" if u.section == "timing" else "; shown as n/a on the other side")
+            for u in self.unmatched
+        ]
 
     @property
     def method(self) -> str:
@@ -307,6 +411,9 @@ class Comparison:
         for row in self.rows:
             if row.key == key and row.section == section:
                 return row
+        for u in self.unmatched:
+            if u.key == key and u.section == section:
+                raise UsageError(f"{section} {key!r} is not compared: {u.reason}")
         sections = list(dict.fromkeys(r.section for r in self.rows))
         if section not in sections:
             raise UsageError(unknown_name("section", section, sections))
@@ -320,6 +427,7 @@ class Comparison:
             "schema_version": SCHEMA_VERSION,
             "provenance": self.provenance,
             "rows": [{**asdict(r), "distinguishable": r.distinguishable} for r in self.rows],
+            "unmatched": [asdict(u) for u in self.unmatched],
         }
 
     def records(self) -> list[dict[str, Any]]:
@@ -327,7 +435,24 @@ class Comparison:
         from nato_sim.output.tables import pair_stamp
 
         stamp = pair_stamp(self.provenance)
-        return [{**asdict(r), "distinguishable": r.distinguishable, **stamp} for r in self.rows]
+        rows = [{**asdict(r), "distinguishable": r.distinguishable, **stamp} for r in self.rows]
+        # Figures not compared: their values, with no difference and no interval.
+        for u in self.unmatched:
+            rows.append(
+                {
+                    "section": u.section,
+                    "key": u.key,
+                    "name": u.name,
+                    "baseline": u.baseline,
+                    "variant": u.variant,
+                    "difference": None,
+                    "low": None,
+                    "high": None,
+                    "distinguishable": False,
+                    **stamp,
+                }
+            )
+        return rows
 
     def to_pandas(self):
         """The records as a pandas DataFrame (needs the 'pandas' extra)."""
@@ -369,7 +494,8 @@ def compare(
         block_size: trials per block; by default about `PAIRED_BLOCKS` blocks.
 
     Returns:
-        A Comparison: one DiffRow per outcome, milestone and the expected decision round.
+        A Comparison: one DiffRow per outcome, milestone and the expected decision round
+        found on both sides, and the figures that could not be compared (`unmatched`).
 
     Raises:
         UsageError: bad trials, seed or override path.
@@ -384,6 +510,6 @@ def compare(
     size = paired_block_size(trials) if block_size is None else block_size
     base_arm = run_arm(base, trials, root, block_size=size, workers=workers)
     variant_arm = run_arm(variant, trials, root, block_size=size, workers=workers)
-    rows, method = paired_rows(base_arm, variant_arm)
+    rows, unmatched, method = paired_comparison(base_arm, variant_arm)
     provenance = pair_provenance(base_arm.results, variant_arm.results, method)
-    return Comparison(rows, base_arm.results, variant_arm.results, provenance)
+    return Comparison(rows, base_arm.results, variant_arm.results, provenance, unmatched)

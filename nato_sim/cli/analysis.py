@@ -7,9 +7,8 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 
 from nato_sim.analysis.compare import Comparison, DiffRow, compare
@@ -35,8 +34,9 @@ from nato_sim.cli.app import (
     seed_or_fresh,
     stdout_console,
 )
-from nato_sim.cli.render import add_columns, bar, pct
+from nato_sim.cli.layout import Col, Grid, one_line
 from nato_sim.output.files import rows_to_csv
+from nato_sim.results.formats import interval, pct, pp, pp_interval, rounds_interval, signed
 from nato_sim.scenario.loader import load
 
 ScenarioArgument = Annotated[str, typer.Argument(help="Scenario file or bundled name.")]
@@ -63,122 +63,174 @@ def _finish(result, view, format: Format, output: str | None, plot: str | None) 
     elif format == Format.csv:
         emit(rows_to_csv(result.records()), output)
     elif output is None:
-        stdout_console().print(view)
+        # crop=False: the replay line is one shell command, never cut.
+        stdout_console().print(view, crop=False)
     else:
         recorder = Console(record=True, width=120, file=io.StringIO())
-        recorder.print(view)
+        recorder.print(view, crop=False)
         emit(recorder.export_text(), output)
 
 
-def _diff_cells(row: DiffRow) -> list[str]:
+def _star(row: DiffRow) -> str:
+    return "*" if row.marked else ""
+
+
+def _difference(row: DiffRow) -> str:
+    """A difference with its star: `+2.3 pp*` (probabilities) or `-1.67*` (rounds)."""
+    text = signed(row.difference) if row.section == "timing" else pp(row.difference)
+    return text + _star(row)
+
+
+def _interval(row: DiffRow) -> str:
     if row.section == "timing":
-        return [
-            f"{row.baseline:.2f}",
-            f"{row.variant:.2f}",
-            f"{row.difference:+.2f}",
-            f"[{row.low:+.2f}, {row.high:+.2f}]",
-        ]
-    return [
-        pct(row.baseline),
-        pct(row.variant),
-        f"{100 * row.difference:+.1f} pp",
-        f"[{100 * row.low:+.1f}, {100 * row.high:+.1f}] pp",
-    ]
+        return rounds_interval(row.low, row.high)
+    return pp_interval(row.low, row.high)
 
 
-def _mark(row: DiffRow) -> str:
-    return "*" if row.distinguishable else ""
+def _value(section: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.2f}" if section == "timing" else pct(value)
+
+
+STAR_NOTE = (
+    "* distinguishable from noise: the interval of the difference excludes 0 (a difference "
+    "shown as 0.0 is not starred)"
+)
+ROUND_NOTE = (
+    "expected decision round: the mean round of the decision, a trial with no appointment "
+    "counted at R + 1 (run's mean appointment round counts only trials with one)"
+)
 
 
 def comparison_view(comparison: Comparison, replay: str) -> Group:
     """The side-by-side table, the method and the replay line."""
     prov = comparison.provenance
     variant = " ".join(prov["variant"]["overrides"]) or prov["variant"]["scenario"]
-    table = Table(title=f"{prov['baseline']['scenario']} vs {variant}", title_justify="left")
-    add_columns(
-        table,
-        (
-            ("", "left"),
-            ("baseline", "right"),
-            ("variant", "right"),
-            ("difference", "right"),
-            ("95% interval", "right"),
-            ("", "left"),
-        ),
+    grid = Grid(
+        [
+            Col("", wrap=True),
+            Col("baseline", "right"),
+            Col("variant", "right"),
+            Col("difference", "right"),
+            Col("95% interval", "right"),
+        ],
+        title=f"{prov['baseline']['scenario']} vs {variant}",
     )
-    for row in comparison.rows:
-        table.add_row(row.name, *_diff_cells(row), _mark(row))
-    notes = Text(
-        f"* distinguishable from noise: the interval of the difference excludes 0\n"
+    for section in ("outcome", "milestone", "timing"):
+        for row in comparison.rows:
+            if row.section == section:
+                grid.add_row(
+                    row.name,
+                    _value(section, row.baseline),
+                    _value(section, row.variant),
+                    _difference(row),
+                    _interval(row),
+                )
+        for u in comparison.unmatched:
+            if u.section == section:
+                grid.add_row(
+                    u.name, _value(section, u.baseline), _value(section, u.variant), "n/a", ""
+                )
+    notes = [STAR_NOTE]
+    if comparison.unmatched:
+        notes.append(
+            "n/a: not compared, the figure is on one side only (a candidate or milestone the "
+            "other scenario lacks, or a milestone before its first round), or the two sides "
+            "count rounds on different calendars"
+        )
+    notes += [
+        ROUND_NOTE,
         f"intervals: {comparison.method}; both sides share seed {prov['seed']} "
         f"and {prov['trials']:,} trials",
-        style="dim",
-    )
-    return Group(table, notes, Text(f"replay: {replay}", style="dim"))
+    ]
+    grid.notes = notes
+    return Group(grid, one_line(f"replay: {replay}"))
+
+
+def _names(explanation: Explanation):
+    base = explanation.baseline
+    return base.member_name, base.candidate_name
 
 
 def explanation_view(explanation: Explanation, replay: str) -> Group:
-    """The veto-impact table, the pivotal members and the replay line."""
-    winner = explanation.winner
-    table = Table(
-        title=f"Veto impact: each objection rule taken away (most likely outcome: {winner})",
-        title_justify="left",
+    """The veto impact on each rule's candidate and on the outcome, the pivotal members, the
+    notes and the replay line."""
+    member, candidate = _names(explanation)
+    winner = candidate(explanation.winner)
+    on_candidate = Grid(
+        [
+            Col("rule"),
+            Col("objection", wrap=True),
+            Col("P(candidate) with → without", "right"),
+            Col("change", "right"),
+        ],
+        title="Veto impact on the candidate: each objection rule taken away",
+        empty="(the scenario has no objection rules)",
     )
-    add_columns(
-        table,
-        (
-            ("rule", "left"),
-            ("objection", "left"),
-            ("P(candidate)", "right"),
-            ("change", "right"),
-            (f"change P({winner})", "right"),
-            ("change exp. round", "right"),
-            ("sole blocker", "right"),
-            ("impact", "right"),
-        ),
+    on_outcome = Grid(
+        [
+            Col("rule"),
+            Col(f"change in P({winner})", "right"),
+            Col("change in expected decision round", "right"),
+            Col("sole blocker, share of all trials", "right"),
+            Col("impact", "right"),
+        ],
+        title=f"Veto impact on the outcome (the most likely: {winner})",
     )
     for r in explanation.rules:
         cand, win, rnd = r.candidate_change, r.winner_change, r.round_change
-        table.add_row(
+        parties = (
+            f"{', '.join(member(m) for m in r.members)} → "
+            f"{', '.join(candidate(c) for c in r.candidates) or '–'}"
+        )
+        on_candidate.add_row(
             r.rule,
-            f"{' '.join(r.members)} → {r.candidate or '–'}",
+            parties,
             f"{pct(cand.baseline)} → {pct(cand.variant)}",
-            f"{100 * cand.difference:+.1f} pp{_mark(cand)}",
-            f"{100 * win.difference:+.1f} pp{_mark(win)}",
-            f"{rnd.difference:+.2f}{_mark(rnd)}",
-            pct(r.sole_blocker),
-            pct(r.impact),
+            _difference(cand),
         )
-    if not explanation.rules:
-        table.add_row("(the scenario has no objection rules)", *[""] * 7)
-    pivotal = Table(
-        title="Pivotal members: the last one blocking a candidate who lost", title_justify="left"
+        on_outcome.add_row(
+            r.rule, _difference(win), _difference(rnd), pct(r.sole_blocker), pct(r.impact)
+        )
+    pivotal = Grid(
+        [
+            Col("member", wrap=True),
+            Col("candidate", wrap=True),
+            Col("still objecting, share of losses", "right"),
+            Col("sole blocker, share of losses", "right"),
+            Col("sole blocker, share of all trials", "right"),
+        ],
+        [
+            (
+                member(p.member),
+                candidate(p.candidate),
+                pct(p.still_objecting),
+                pct(p.sole_blocker),
+                pct(p.sole_blocker_trials),
+            )
+            for p in explanation.pivotal
+        ],
+        title="Pivotal members: the last one blocking a candidate who lost",
     )
-    for name in ("member", "candidate", "still objecting", "sole blocker", "share of trials"):
-        pivotal.add_column(name, justify="left" if name in ("member", "candidate") else "right")
-    for p in explanation.pivotal:
-        pivotal.add_row(
-            p.member,
-            p.candidate,
-            pct(p.still_objecting),
-            pct(p.sole_blocker),
-            pct(p.sole_blocker_trials),
-        )
     prov = explanation.provenance
     notes = [
-        "* distinguishable from noise (the interval of the change excludes 0)",
+        STAR_NOTE,
         "a rule is taken away by setting its chance to 0 (never raised)",
-        "change exp. round: mean decision round, undecided trials counted at R + 1",
-        "sole blocker: share of trials in which a member of the rule was the only one still "
-        "objecting when its candidate lost",
+        ROUND_NOTE,
         "impact: share of trials whose outcome changes (total variation distance)",
-        "still objecting / sole blocker: share of the candidate's losses",
+        "share of losses: of the trials in which the candidate lost; share of all trials: "
+        "of every trial",
+        "still objecting: the member's objection still stood when the candidate lost; sole "
+        "blocker: it was the only one still standing (for a rule: one of its members was)",
         f"intervals: {explanation.method}; every run shares seed {prov['seed']} and "
         f"{prov['trials']:,} trials",
     ]
-    return Group(
-        table, pivotal, Text("\n".join(notes), style="dim"), Text(f"replay: {replay}", style="dim")
-    )
+    parts: list[RenderableType] = [on_candidate]
+    if explanation.rules:
+        parts.append(on_outcome)
+    parts += [pivotal, *(Text(n, style="dim") for n in notes), one_line(f"replay: {replay}")]
+    return Group(*parts)
 
 
 def _heat(value: float) -> Style:
@@ -190,52 +242,64 @@ def _heat(value: float) -> Style:
     return Style(bgcolor=Color.from_rgb(*rgb), color="black" if value > 0.55 else "white")
 
 
+def _short(path: str) -> str:
+    """The last part of a --vary path, a column's header (the title gives it whole)."""
+    return path.rsplit(".", 1)[-1]
+
+
 def sweep_view(result: Sweep, outcome: str, replay: str) -> Group:
     """One axis: a table of outcome probabilities with a bar; two: a heat grid."""
     names = {o.outcome: o.name for o in result.baseline.outcomes}
     if len(result.axes) == 1:
         axis = result.axes[0]
         shown = [o for o in result.outcomes if result.grid(o)[0].max() > 0 or o == outcome]
-        table = Table(
-            title=f"Sweep of {axis.path}: P(outcome) and 95% interval", title_justify="left"
-        )
-        table.add_column(axis.path, justify="right")
-        for label in shown:
-            table.add_column(names[label], justify="right")
-        table.add_column(f"P({outcome})", justify="left")
         grids = {label: result.grid(label) for label in shown}
-        for i, value in enumerate(axis.values):
-            cells = [
-                f"{100 * grids[o][0][i]:.1f}% ({100 * grids[o][1][i]:.1f}–"
-                f"{100 * grids[o][2][i]:.1f})"
-                for o in shown
-            ]
-            table.add_row(f"{value:g}", *cells, bar(grids[outcome][0][i]))
+        grid = Grid(
+            [
+                Col(_short(axis.path), "right"),
+                *(Col(names[label], "right") for label in shown),
+                Col(f"P({names[outcome]})", bar=True),
+            ],
+            [
+                (
+                    f"{value:g}",
+                    *(
+                        f"{pct(grids[o][0][i])}\n{interval(grids[o][1][i], grids[o][2][i])}"
+                        for o in shown
+                    ),
+                    float(grids[outcome][0][i]),
+                )
+                for i, value in enumerate(axis.values)
+            ],
+            title=f"Sweep of {axis.path}: P(outcome) and its 95% interval",
+            label_heading=True,
+        )
     else:
         first, second = result.axes
         p = result.grid(outcome)[0]
-        table = Table(
+        grid = Grid(
+            [
+                Col(f"{_short(first.path)} \\ {_short(second.path)}", "right"),
+                *(Col(f"{value:g}", "right") for value in second.values),
+            ],
+            [
+                (
+                    f"{value:g}",
+                    *(
+                        Text(f"{100 * p[i, j]:.1f}", style=_heat(p[i, j]))
+                        for j in range(len(second.values))
+                    ),
+                )
+                for i, value in enumerate(first.values)
+            ],
             title=f"P({names[outcome]}) in %: rows {first.path}, columns {second.path}",
-            title_justify="left",
+            label_heading=True,
         )
-        table.add_column(f"{first.path} \\ {second.path}", justify="right")
-        for value in second.values:
-            table.add_column(f"{value:g}", justify="right")
-        for i, value in enumerate(first.values):
-            table.add_row(
-                f"{value:g}",
-                *(
-                    Text(f"{100 * p[i, j]:5.1f}", style=_heat(p[i, j]))
-                    for j in range(len(second.values))
-                ),
-            )
     prov = result.provenance
-    note = Text(
-        f"{prov['points']} points × {prov['trials']:,} trials, every point with seed "
-        f"{prov['seed']}",
-        style="dim",
-    )
-    return Group(table, note, Text(f"replay: {replay}", style="dim"))
+    grid.notes = [
+        f"{prov['points']} points × {prov['trials']:,} trials, every point with seed {prov['seed']}"
+    ]
+    return Group(grid, one_line(f"replay: {replay}"))
 
 
 def _replay(
@@ -280,6 +344,8 @@ def compare_command(
     result = compare(
         scenario, set_ or [], against=against, trials=trials, rng=seed, workers=workers
     )
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     extra = f" --against {against}" if against else ""
     view = comparison_view(result, _replay("compare", scenario, set_ or [], trials, seed, extra))
     _finish(result, view, format, output, plot)
