@@ -242,9 +242,13 @@ def _heat(value: float) -> Style:
     return Style(bgcolor=Color.from_rgb(*rgb), color="black" if value > 0.55 else "white")
 
 
-def _short(path: str) -> str:
-    """The last part of a --vary path, a column's header (the title gives it whole)."""
-    return path.rsplit(".", 1)[-1]
+def _short(path: str, other: str = "") -> str:
+    """The end of a --vary path for a column's header (the title gives it whole): its last
+    part, or its last two when `other` ends the same way."""
+    parts = path.split(".")
+    if other and other.split(".")[-1] == parts[-1]:
+        return ".".join(parts[-2:])
+    return parts[-1]
 
 
 def sweep_view(result: Sweep, outcome: str, replay: str) -> Group:
@@ -279,7 +283,10 @@ def sweep_view(result: Sweep, outcome: str, replay: str) -> Group:
         p = result.grid(outcome)[0]
         grid = Grid(
             [
-                Col(f"{_short(first.path)} \\ {_short(second.path)}", "right"),
+                Col(
+                    f"{_short(first.path, second.path)} \\ {_short(second.path, first.path)}",
+                    "right",
+                ),
                 *(Col(f"{value:g}", "right") for value in second.values),
             ],
             [

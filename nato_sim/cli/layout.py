@@ -238,7 +238,8 @@ class Grid:
                 if col.bar:
                     cells.append(bar(float(cell or 0.0), widths[k]))  # type: ignore[arg-type]
                 else:
-                    cells.append(cell if isinstance(cell, Text) else _plain(cell))
+                    # Text, not a string: cells are data, never markup (`[tur-rutte]`).
+                    cells.append(cell if isinstance(cell, Text) else Text(_plain(cell)))
             table.add_row(*cells, end_section=i in self.sections)  # type: ignore[arg-type]
         return table
 
@@ -249,7 +250,10 @@ class Grid:
             heading = _plain(row[0])
             if self.label_heading and first.header:
                 heading = f"{first.header}: {heading}"
-            yield Text(heading, style="bold", overflow="fold")
+            if first.wrap:
+                yield Paragraph(heading, style="bold")
+            else:
+                yield Text(heading, style="bold", no_wrap=True, overflow="ignore")
             for col, cell in zip(self.columns[1:], row[1:], strict=True):
                 if col.bar:
                     continue

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from nato_sim.output.tables import html_table, pct, provenance_note, stamp
+from nato_sim.output.tables import html_table, provenance_note, stamp
+from nato_sim.results.formats import interval, pct
 from nato_sim.results.summary import Results
 
 
@@ -29,8 +30,8 @@ def results_html(results: Results) -> str:
     """The outcome table of a run."""
     prov = results.provenance
     rows = [
-        (o.name, pct(o.probability), f"[{pct(o.low)}, {pct(o.high)}]", f"{o.count:,}")
-        for o in sorted(results.outcomes, key=lambda o: -o.probability)
+        (o.name, pct(o.probability), interval(o.low, o.high), f"{o.count:,}")
+        for o in sorted(results.possible_outcomes(), key=lambda o: -o.probability)
     ]
     return html_table(
         ("outcome", "P", "95% interval", "trials"),
