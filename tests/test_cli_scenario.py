@@ -39,11 +39,20 @@ def expected_problems(path: Path) -> list[str]:
 def test_every_bundled_scenario_validates(name):
     result = invoke("validate", name)
     assert result.exit_code == 0, result.output
-    assert re.fullmatch(
-        rf"ok      {re.escape(name)}: \d+ members, \d+ candidates, "
-        r"\d+ objection rules\n",
+    match = re.fullmatch(
+        rf"ok      {re.escape(name)}: (\d+) members?, (\d+) candidates?, "
+        r"(\d+) objection rules?\n",
         result.stdout,
     )
+    assert match, result.stdout
+    # "1 objection rule", "2 objection rules": the plural goes with the count.
+    said = [
+        f"{count} {noun}{'' if count == '1' else 's'}"
+        for count, noun in zip(
+            match.groups(), ("member", "candidate", "objection rule"), strict=True
+        )
+    ]
+    assert result.stdout == f"ok      {name}: {', '.join(said)}\n"
     assert result.stderr == ""
 
 

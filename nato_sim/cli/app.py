@@ -8,11 +8,13 @@ import secrets
 import sys
 import traceback
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from nato_sim._version import __version__
+from nato_sim.cli.help import HelpCommand, HelpGroup
 from nato_sim.cli.stdout import (
     StdoutClosed,
     close_stdout,
@@ -26,18 +28,67 @@ from nato_sim.errors import (
     EXIT_INTERRUPTED,
     EXIT_OUTPUT,
     NatoSimError,
+    OutputError,
     ScenarioError,
 )
+from nato_sim.output.paths import check_output_path
 
-app = typer.Typer(
+# Shown under the commands in `nato-sim --help`, each line as it is, so that it copies whole
+# (tests/test_cli_surface.py runs them).
+EXAMPLES = (
+    "nato-sim scenarios",
+    "nato-sim run nato-2024 --seed 1",
+    "nato-sim show nato-2024 -o my-2024.yaml",
+    "nato-sim run my-2024.yaml --set decision.rounds=20",
+    "nato-sim compare nato-2024 --set objections.tur-rutte.lift=0.6",
+    "nato-sim explain nato-2024",
+    "nato-sim backtest --format csv -o backtest.csv",
+)
+
+
+class _Group(HelpGroup):
+    examples = EXAMPLES
+
+
+class _Typer(typer.Typer):
+    """Typer whose commands write their help with HelpCommand unless told otherwise."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", HelpCommand)
+        return super().command(*args, **kwargs)
+
+
+app = _Typer(
     name="nato-sim",
     help="Simulate who will lead NATO next: consensus, vetoes lifted for a price, "
     "rivals withdrawing, terms extended.",
+    cls=_Group,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"nato-sim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Options of the tool as a whole."""
 
 
 class Format(str, Enum):
@@ -72,10 +123,27 @@ WorkersOption = Annotated[
     ),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _checked_output(ctx: typer.Context, value: str | None) -> str | None:
+    """Refuse an output file that cannot be written before any work is done (exit 4)."""
+    if value is not None and not ctx.resilient_parsing:
+        try:
+            check_output_path(value)
+        except OutputError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(error.exit_code) from None
+    return value
+
+
 OutputOption = Annotated[
     str | None,
     typer.Option(
-        "--output", "-o", help="Write the data to this file (atomically) instead of stdout."
+        "--output",
+        "-o",
+        metavar="FILE",
+        callback=_checked_output,
+        help="Write the data to this file (atomically) instead of stdout.",
     ),
 ]
 
@@ -139,11 +207,13 @@ def seed_or_fresh(seed: int | None) -> int:
 
 
 def check_plot(plot: str | None) -> None:
-    """Refuse a bad --plot file (extension, missing matplotlib) before any work is done."""
+    """Refuse a bad --plot file (extension, missing matplotlib, a folder that is not there or
+    cannot be written) before any work is done."""
     if plot is not None:
         from nato_sim.output.figures import check_plot_path
 
         check_plot_path(plot)
+        check_output_path(plot)
 
 
 def main() -> None:

@@ -40,6 +40,7 @@ from nato_sim.cli.app import (
     stdout_console,
 )
 from nato_sim.cli.render import pct
+from nato_sim.output.tables import counted
 from nato_sim.scenario.dates import date_text
 
 SCORER_NAMES = {
@@ -125,7 +126,7 @@ def _header(report: Backtest) -> Group:
     races = len(report.races)
     head = Text(
         f"nato-sim {p['version']} · backtest of {n} case{'s' if n != 1 else ''} "
-        f"({races} race{'s' if races != 1 else ''}) · {p['trials']:,} trials each · "
+        f"({counted(races, 'race')}) · {counted(p['trials'], 'trial')} each · "
         f"seed {p['seed']} · {p['bit_generator']} · numpy {p['numpy']}",
         style="bold",
     )

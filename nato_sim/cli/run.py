@@ -27,6 +27,7 @@ from nato_sim.cli.app import (
 )
 from nato_sim.cli.render import print_results
 from nato_sim.errors import EXIT_INTERRUPTED, WorkerError
+from nato_sim.output.tables import counted
 from nato_sim.results.export import to_csv, to_json
 from nato_sim.running.runner import simulate
 from nato_sim.scenario.loader import load
@@ -147,14 +148,14 @@ def run(
         emit(recorder.export_text(), output)
     if lost is not None:
         typer.echo(
-            f"error: {lost.reason}; the results of the {results.trials:,} trials finished "
+            f"error: {lost.reason}; the results of the {counted(results.trials, 'trial')} finished "
             "before are printed, marked partial",
             err=True,
         )
         raise typer.Exit(lost.exit_code)
     if results.partial:
         typer.echo(
-            f"interrupted after {results.trials:,} trials; the results are "
+            f"interrupted after {counted(results.trials, 'trial')}; the results are "
             "partial (marked as such)",
             err=True,
         )

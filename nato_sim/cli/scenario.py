@@ -11,6 +11,7 @@ from rich.table import Table
 from nato_sim.cli.app import OutputOption, SetOption, app, emit, handle_errors, stdout_console
 from nato_sim.cli.stdout import stdout
 from nato_sim.errors import EXIT_INVALID, ScenarioError
+from nato_sim.output.tables import counted
 from nato_sim.scenario.bundled import bundled_scenarios
 from nato_sim.scenario.hindsight import file_warnings
 from nato_sim.scenario.jsonschema import schema_text
@@ -34,18 +35,16 @@ def validate(
             typer.echo(f"INVALID {name}: {error}", file=stdout())
         else:
             typer.echo(
-                f"ok      {name}: {len(scenario.members)} members, "
-                f"{len(scenario.candidates)} candidates, "
-                f"{len(scenario.objections)} objection rules",
+                f"ok      {name}: {counted(len(scenario.members), 'member')}, "
+                f"{counted(len(scenario.candidates), 'candidate')}, "
+                f"{counted(len(scenario.objections), 'objection rule')}",
                 file=stdout(),
             )
             # Hindsight is a warning, not a fault: the verdict and the exit code stay.
             for warning in file_warnings(name, scenario):
                 typer.echo(f"warning: {warning}", err=True)
     if failed:
-        typer.echo(
-            f"{failed} of {len(files)} file{'s' if len(files) != 1 else ''} invalid", err=True
-        )
+        typer.echo(f"{failed} of {counted(len(files), 'file')} invalid", err=True)
         raise typer.Exit(EXIT_INVALID)
 
 
@@ -70,10 +69,20 @@ def scenarios() -> None:
 @handle_errors
 def sources(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
+    set_: SetOption = None,
 ) -> None:
-    """Print each sourced parameter beside the claim it cites."""
-    loaded = load(scenario)
+    """Print each sourced parameter beside the claim it cites.
+
+    With --set, the values are those after the overrides, and a value an override changed
+    or added is marked: its claim was cited for the file's value, not for it.
+    """
+    loaded = load(scenario, set_ or [])
     claims = claims_for(resolve(scenario))
+    written = (
+        {(r.parameter, r.claim): r.value for r in sourced_parameters(load(scenario), claims)}
+        if set_
+        else None
+    )
     table = Table(
         "parameter",
         "value",
@@ -84,11 +93,25 @@ def sources(
         title_justify="left",
     )
     rows = sourced_parameters(loaded, claims)
+    changed: set[str] = set()
     for row in rows:
+        value = row.value
+        if written is not None and written.get((row.parameter, row.claim)) != value:
+            was = written.get((row.parameter, row.claim))
+            value += " (--set; the file: " + (was if was is not None else "none") + ")"
+            changed.add(row.parameter)
         # Cells are data, not markup: `objections[tur-rutte]` must print as written.
-        table.add_row(*map(escape, (row.parameter, row.value, row.claim, row.says, row.document)))
+        table.add_row(*map(escape, (row.parameter, value, row.claim, row.says, row.document)))
     console = stdout_console()
     console.print(table)
     console.print(
-        f"{len(rows)} sourced parameter entries, citing {len({row.claim for row in rows})} claims"
+        f"{counted(len(rows), 'sourced parameter entry', 'sourced parameter entries')}, citing "
+        f"{counted(len({row.claim for row in rows}), 'claim')}"
     )
+    if written is not None:
+        gone = sorted({parameter for parameter, _ in written} - {row.parameter for row in rows})
+        console.print(
+            f"--set changed {counted(len(changed), 'sourced parameter')}"
+            + (f" and removed {', '.join(gone)}" if gone else "")
+            + "; each claim speaks for the value in the file"
+        )

@@ -41,6 +41,7 @@ from nato_sim.cli.render import interval, pct
 from nato_sim.cli.run import ProgressReporter
 from nato_sim.errors import EXIT_INTERRUPTED, WorkerError
 from nato_sim.output.files import rows_to_csv
+from nato_sim.output.tables import counted
 
 
 def replay_commands(result: Timeline, overrides: list[str]) -> tuple[str, str]:
@@ -60,7 +61,7 @@ def header(result: Timeline, overrides: list[str]) -> Group:
     n = p["snapshots"]
     text = (
         f"nato-sim {p['version']} · timeline {result.case} · {n} snapshot{'s' if n != 1 else ''}"
-        f" · {p['trials']:,} trials each · seed {p['seed']} · {p['bit_generator']} · "
+        f" · {counted(p['trials'], 'trial')} each · seed {p['seed']} · {p['bit_generator']} · "
         f"numpy {p['numpy']}"
     )
     whole, one = replay_commands(result, overrides)

@@ -8,6 +8,7 @@ tables need nothing beyond the standard library.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,6 +59,43 @@ def pair_stamp(provenance: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# A float within this many units in the last place of a decimal with at most this many
+# significant digits is written as that decimal: the error of a few operations, such as
+# 0.1 + 0.2 = 0.30000000000000004, is not shown as if it were a figure.
+NOISE_ULPS = 4
+NOISE_DIGITS = 10
+
+
+def plain_number(value: Any) -> Any:
+    """A float without the noise of arithmetic: `0.0224` for 0.022400000000000003.
+
+    The fewest significant digits (at most NOISE_DIGITS) whose decimal lies within
+    NOISE_ULPS units in the last place of `value` give the float returned, whose shortest
+    form (what `repr` and the csv module write) is that decimal, and reads back as the same
+    float. A value no such decimal is that close to is returned as it is, every digit kept.
+    Anything but a finite float is returned as it is.
+    """
+    if not isinstance(value, float) or not math.isfinite(value) or len(repr(value)) < 16:
+        return value
+    tolerance = NOISE_ULPS * math.ulp(value)
+    for digits in range(1, NOISE_DIGITS + 1):
+        rounded = float(f"{value:.{digits}g}")
+        if abs(rounded - value) <= tolerance:
+            return rounded
+    return value
+
+
+def plain_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with every float made plain (`plain_number`), for CSV."""
+    return [{key: plain_number(value) for key, value in row.items()} for row in rows]
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 objection rule`, `2 objection rules`, `1,000 trials`: a count with its noun, the
+    noun in the plural (`noun + "s"` unless given) for any count but 1."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
 def pct(value: float | None) -> str:
     """A probability as a percentage with one decimal; a dash for none."""
     return "–" if value is None else f"{100 * value:.1f}%"
@@ -87,6 +125,6 @@ def html_table(
 def provenance_note(provenance: dict[str, Any]) -> str:
     """Trials, seed and version, for a table's foot."""
     return (
-        f"{provenance['trials']:,} trials · seed {provenance['seed']} · "
+        f"{counted(provenance['trials'], 'trial')} · seed {provenance['seed']} · "
         f"nato-sim {provenance['version']}"
     )
