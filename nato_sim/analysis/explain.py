@@ -52,7 +52,7 @@ class RuleImpact:
     candidates: tuple[str, ...]
     candidate: str
     impact: float
-    sole_blocker: float
+    sole_blocker: float  # share of ALL trials in which a member of the rule blocked alone
     candidate_change: DiffRow
     winner_change: DiffRow
     round_change: DiffRow
@@ -66,9 +66,9 @@ class PivotalRow:
 
     member: str
     candidate: str
-    still_objecting: float
-    sole_blocker: float
-    sole_blocker_trials: float
+    still_objecting: float  # share of the candidate's losses
+    sole_blocker: float  # share of the candidate's losses
+    sole_blocker_trials: float  # share of all trials
 
 
 @dataclass(frozen=True)

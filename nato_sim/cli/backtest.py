@@ -39,7 +39,7 @@ from nato_sim.cli.app import (
     handle_errors,
     stdout_console,
 )
-from nato_sim.cli.render import pct
+from nato_sim.cli.render import interval, pct
 from nato_sim.output.tables import counted
 from nato_sim.scenario.dates import date_text
 
@@ -110,9 +110,7 @@ def _signed(value: float | None) -> str:
 
 
 def _interval(s: Skill) -> str:
-    if s.low is None or s.high is None:
-        return "–"
-    return f"[{s.low:+.2f}, {s.high:+.2f}]"
+    return interval(s.low, s.high, unit="", scale=1.0, digits=2, signed=True)
 
 
 def _actual(case: CaseResult) -> str:

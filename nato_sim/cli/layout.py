@@ -6,8 +6,9 @@ has (the terminal's, `COLUMNS`, or 80 in a pipe) and lays itself out for it:
 - every column gets at least its longest unbreakable piece: a whole cell of a column of
   numbers or ids (`Col(wrap=False)`, the default), the longest word of a text column
   (`Col(wrap=True)`), the longest word of its header;
-- the room left is shared among the columns that would otherwise wrap, in proportion to
-  what each lacks of its natural width (as browsers lay out tables);
+- the room left goes first to the columns of numbers and ids (so that their headers are
+  back on one line), then to the text; within each, in proportion to what each column
+  lacks of its natural width, as browsers lay out tables;
 - a bar column (`Col(bar=True)`, cells are probabilities) takes what is left, up to
   `BAR_WIDTH`, and is left out when fewer than `MIN_BAR` characters remain;
 - a table whose unbreakable pieces do not fit side by side is stacked: one block per row,
@@ -58,6 +59,25 @@ def bar(probability: float, width: int = BAR_WIDTH) -> str:
     eighths = round(max(0.0, min(1.0, probability)) * width * 8)
     full, rest = divmod(eighths, 8)
     return "█" * full + ("▏▎▍▌▋▊▉"[rest - 1] if rest else "")
+
+
+def _share(widths: list[int], bounds: list[tuple[int, int]], columns: list[int], spare: int) -> int:
+    """Widen `columns` towards their natural width with at most `spare` cells, in proportion
+    to what each lacks; return what is left."""
+    lacking = {k: bounds[k][1] - widths[k] for k in columns}
+    total = sum(lacking.values())
+    if total <= spare:
+        for k in columns:
+            widths[k] = bounds[k][1]
+        return spare - total
+    if total > 0:
+        shares = {k: spare * lacking[k] / total for k in columns}
+        for k in columns:
+            widths[k] += int(shares[k])
+        left = spare - sum(int(v) for v in shares.values())
+        for k in sorted(columns, key=lambda k: int(shares[k]) - shares[k])[:left]:
+            widths[k] += 1
+    return 0
 
 
 def _plain(cell: object) -> str:
@@ -168,22 +188,13 @@ class Grid:
             return None
         widths = [bounds[k][0] for k in range(len(self.columns))]
         spare = room - need
-        # As browsers lay out tables: every column its narrowest, then the room left shared
-        # in proportion to what each lacks of its natural width.
-        lacking = {k: bounds[k][1] - bounds[k][0] for k in text}
-        total = sum(lacking.values())
-        if total <= spare:
-            for k in text:
-                widths[k] = bounds[k][1]
-            spare -= total
-        elif total > 0:
-            shares = {k: spare * lacking[k] / total for k in text}
-            for k in text:
-                widths[k] += int(shares[k])
-            left = spare - sum(int(v) for v in shares.values())
-            for k in sorted(text, key=lambda k: int(shares[k]) - shares[k])[:left]:
-                widths[k] += 1
-            spare = 0
+        # Numbers first (their headers back on one line), then text; within each, as
+        # browsers lay out tables: the room shared in proportion to what each column lacks.
+        for group in (
+            [k for k in text if not self.columns[k].wrap],
+            [k for k in text if self.columns[k].wrap],
+        ):
+            spare = _share(widths, bounds, group, spare)
         for k in bars:
             spare -= self._column_cost()  # the bar column's border and padding
             widths[k] = min(BAR_WIDTH, spare) if spare >= MIN_BAR else 0

@@ -104,15 +104,17 @@ def replay_line(command: str) -> Text:
     return one_line(f"replay: {command}")
 
 
-def stop_notes(results: Results) -> list[Text]:
+def stop_notes(results: Results) -> list[Paragraph]:
     """Whether the run stopped early: interrupted, a dead worker, or by --precision (reached
     or not)."""
     p = results.provenance
     if p["stopped_by"] == "interrupted":
-        return [Text("PARTIAL: interrupted; figures cover the trials finished so far", "bold red")]
+        return [
+            Paragraph("PARTIAL: interrupted; figures cover the trials finished so far", "bold red")
+        ]
     if p["stopped_by"] == "worker-died":
         return [
-            Text(
+            Paragraph(
                 "PARTIAL: a worker process died; figures cover the trials finished before",
                 "bold red",
             )
@@ -121,14 +123,14 @@ def stop_notes(results: Results) -> list[Text]:
         return []
     if p["stopped_by"] == "precision":
         return [
-            Text(
+            Paragraph(
                 f"stopped when every interval half-width was at most {p['precision']:g}, "
                 f"after {results.trials:,} trials",
                 style="dim",
             )
         ]
     return [
-        Text(
+        Paragraph(
             f"precision target NOT reached: the widest interval half-width is "
             f"{widest_half_width(results):.4f}, above {p['precision']:g}, when the "
             f"{results.trials:,} trials of --trials ran out",

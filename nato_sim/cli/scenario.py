@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from nato_sim.cli.app import OutputOption, SetOption, app, emit, handle_errors, stdout_console
+from nato_sim.cli.layout import Col, Grid
 from nato_sim.cli.stdout import stdout
 from nato_sim.errors import EXIT_INVALID, ScenarioError
 from nato_sim.output.tables import counted
@@ -59,9 +58,9 @@ def schema(output: OutputOption = None) -> None:
 @handle_errors
 def scenarios() -> None:
     """List the bundled scenarios with a one-line description."""
-    table = Table("name", "description", box=None)
+    table = Grid([Col("name"), Col("description", wrap=True)], boxed=False)
     for name, path in bundled_scenarios().items():
-        table.add_row(escape(name), escape(load(path).description))
+        table.add_row(name, load(path).description)
     stdout_console().print(table)
 
 
@@ -83,14 +82,15 @@ def sources(
         if set_
         else None
     )
-    table = Table(
-        "parameter",
-        "value",
-        "claim",
-        "says",
-        "document",
-        title=escape(loaded.title),
-        title_justify="left",
+    table = Grid(
+        [
+            Col("parameter"),
+            Col("value", wrap=True),
+            Col("claim"),
+            Col("says", wrap=True),
+            Col("document", wrap=True),
+        ],
+        title=loaded.title,
     )
     rows = sourced_parameters(loaded, claims)
     changed: set[str] = set()
@@ -100,8 +100,8 @@ def sources(
             was = written.get((row.parameter, row.claim))
             value += " (--set; the file: " + (was if was is not None else "none") + ")"
             changed.add(row.parameter)
-        # Cells are data, not markup: `objections[tur-rutte]` must print as written.
-        table.add_row(*map(escape, (row.parameter, value, row.claim, row.says, row.document)))
+        # Cells are data, not markup: `objections[tur-rutte]` prints as written.
+        table.add_row(row.parameter, value, row.claim, row.says, row.document)
     console = stdout_console()
     console.print(table)
     console.print(
