@@ -114,8 +114,8 @@ def _interval(s: Skill) -> str:
 
 
 def _actual(case: CaseResult) -> str:
-    name = case.names.get(case.outcome, case.outcome)
-    return escape(name if name == case.outcome else f"{name} ({case.outcome})")
+    # The name only: ids are in the JSON.
+    return escape(case.names.get(case.outcome, case.outcome))
 
 
 def _header(report: Backtest) -> Group:
