@@ -6,9 +6,9 @@ has (the terminal's, `COLUMNS`, or 80 in a pipe) and lays itself out for it:
 - every column gets at least its longest unbreakable piece: a whole cell of a column of
   numbers or ids (`Col(wrap=False)`, the default), the longest word of a text column
   (`Col(wrap=True)`), the longest word of its header;
-- the room left goes first to the columns of numbers and ids (so that their headers are
-  back on one line), then to the text; within each, in proportion to what each column
-  lacks of its natural width, as browsers lay out tables;
+- the room left goes first to the columns of numbers and ids, until their headers take
+  two lines at most, then to the text, then to the numbers' headers again; within each
+  step, in proportion to what each column lacks, as browsers lay out tables;
 - a bar column (`Col(bar=True)`, cells are probabilities) takes what is left, up to
   `BAR_WIDTH`, and is left out when fewer than `MIN_BAR` characters remain;
 - a table whose unbreakable pieces do not fit side by side is stacked: one block per row,
@@ -64,11 +64,11 @@ def bar(probability: float, width: int = BAR_WIDTH) -> str:
 def _share(widths: list[int], bounds: list[tuple[int, int]], columns: list[int], spare: int) -> int:
     """Widen `columns` towards their natural width with at most `spare` cells, in proportion
     to what each lacks; return what is left."""
-    lacking = {k: bounds[k][1] - widths[k] for k in columns}
+    lacking = {k: max(0, bounds[k][1] - widths[k]) for k in columns}
     total = sum(lacking.values())
     if total <= spare:
         for k in columns:
-            widths[k] = bounds[k][1]
+            widths[k] += lacking[k]
         return spare - total
     if total > 0:
         shares = {k: spare * lacking[k] / total for k in columns}
@@ -78,6 +78,15 @@ def _share(widths: list[int], bounds: list[tuple[int, int]], columns: list[int],
         for k in sorted(columns, key=lambda k: int(shares[k]) - shares[k])[:left]:
             widths[k] += 1
     return 0
+
+
+def _two_line_width(col: Col) -> int:
+    """The narrowest width at which a column's header takes at most two lines."""
+    header = col.header
+    width = _longest_word(header)
+    while len(wrap_words(header, width).split("\n")) > 2:
+        width += 1
+    return width
 
 
 def _plain(cell: object) -> str:
@@ -188,13 +197,16 @@ class Grid:
             return None
         widths = [bounds[k][0] for k in range(len(self.columns))]
         spare = room - need
-        # Numbers first (their headers back on one line), then text; within each, as
+        # Columns of numbers first, so that their headers take two lines at most; then
+        # the text; then the numbers' headers back on one line. Within each step, as
         # browsers lay out tables: the room shared in proportion to what each column lacks.
-        for group in (
-            [k for k in text if not self.columns[k].wrap],
-            [k for k in text if self.columns[k].wrap],
-        ):
-            spare = _share(widths, bounds, group, spare)
+        numbers = [k for k in text if not self.columns[k].wrap]
+        words = [k for k in text if self.columns[k].wrap]
+        two_lines = list(bounds)
+        for k in numbers:
+            two_lines[k] = (bounds[k][0], max(bounds[k][0], _two_line_width(self.columns[k])))
+        for group, target in ((numbers, two_lines), (words, bounds), (numbers, bounds)):
+            spare = _share(widths, target, group, spare)
         for k in bars:
             spare -= self._column_cost()  # the bar column's border and padding
             widths[k] = min(BAR_WIDTH, spare) if spare >= MIN_BAR else 0
