@@ -74,8 +74,8 @@ def test_run(args, columns):
     fits(out, columns)
     data = as_json(args)
     for o in data["outcomes"]:
-        if o["outcome"] == "extension" and "incumbent extended" not in o["name"]:
-            continue  # nobody to extend: the outcome is not shown
+        if o["outcome"] in ("extension", "no-decision") and o["count"] == 0:
+            continue  # not shown where the scenario rules it out (no incumbent, acting)
         words(o["name"], out)
         for token in (pct(o["probability"]), interval(o["low"], o["high"]), f"{o['count']:,}"):
             whole(token, out)

@@ -142,14 +142,15 @@ class Results:
         return candidate
 
     def possible_outcomes(self) -> list[OutcomeRow]:
-        """The outcomes the scenario allows: without `extension` when nobody can be extended
-        or stand in (`on_deadline: no_decision`), whose count is then 0."""
-        fallback = self.compiled.fallback_label
-        return [
-            row
-            for row in self.outcomes
-            if not (row.outcome == fallback and self.compiled.fallback == "no_decision")
-        ]
+        """The outcomes the scenario allows, whose counts may be above 0: without `extension`
+        when nobody can be extended or stand in (`on_deadline: no_decision`), without
+        `no-decision` when an acting Secretary General always stands in."""
+        compiled = self.compiled
+        impossible = {
+            "no_decision": compiled.fallback_label,
+            "acting": "no-decision",
+        }.get(compiled.fallback)
+        return [row for row in self.outcomes if row.outcome != impossible]
 
     def outcome(self, outcome: str) -> OutcomeRow:
         """The row of an outcome: a candidate id, `extension` or `no-decision`.
