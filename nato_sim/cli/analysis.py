@@ -35,8 +35,10 @@ from nato_sim.cli.app import (
     stdout_console,
 )
 from nato_sim.cli.layout import Col, Grid, one_line
+from nato_sim.cli.scheduler import SchedulerOption
 from nato_sim.output.files import rows_to_csv
 from nato_sim.results.formats import interval, pct, pp, pp_interval, rounds_interval, signed
+from nato_sim.running.executor import using_scheduler
 from nato_sim.scenario.loader import load
 
 ScenarioArgument = Annotated[str, typer.Argument(help="Scenario file or bundled name.")]
@@ -421,6 +423,7 @@ def sweep_command(
             "not depend on it.",
         ),
     ] = None,
+    scheduler: SchedulerOption = None,
     max_total_trials: Annotated[
         int,
         typer.Option(
@@ -442,9 +445,15 @@ def sweep_command(
     if outcome is not None:
         check_outcome(outcome, outcome_labels(loaded))
     seed = seed_or_fresh(seed)
-    result = sweep(
-        loaded, vary, trials=trials, rng=seed, workers=workers, max_total_trials=max_total_trials
-    )
+    with using_scheduler(scheduler):
+        result = sweep(
+            loaded,
+            vary,
+            trials=trials,
+            rng=seed,
+            workers=workers,
+            max_total_trials=max_total_trials,
+        )
     chosen = outcome or result.default_outcome
     extra = "".join(f" --vary {v}" for v in vary)
     view = sweep_view(result, chosen, _replay("sweep", scenario, set_ or [], trials, seed, extra))

@@ -40,7 +40,9 @@ from nato_sim.cli.app import (
     stdout_console,
 )
 from nato_sim.cli.render import interval, pct
+from nato_sim.cli.scheduler import SchedulerOption
 from nato_sim.output.tables import counted
+from nato_sim.running.executor import using_scheduler
 from nato_sim.scenario.dates import date_text
 
 SCORER_NAMES = {
@@ -387,6 +389,7 @@ def backtest(
         int, typer.Option("--seed", "-s", min=0, help="Seed of every case's run and the bootstrap.")
     ] = DEFAULT_SEED,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     strict: Annotated[
         bool,
         typer.Option(
@@ -409,7 +412,8 @@ def backtest(
 ) -> None:
     """Run past selections and score the model against baselines."""
     check_plot(plot)
-    report = run_backtest(paths, trials=trials, seed=seed, workers=workers, strict=strict)
+    with using_scheduler(scheduler):
+        report = run_backtest(paths, trials=trials, seed=seed, workers=workers, strict=strict)
     if plot is not None:
         from nato_sim.output.figures import save_figure
 

@@ -26,9 +26,11 @@ from nato_sim.cli.app import (
     stdout_console,
 )
 from nato_sim.cli.render import print_results
+from nato_sim.cli.scheduler import SchedulerOption
 from nato_sim.errors import EXIT_INTERRUPTED, WorkerError
 from nato_sim.output.tables import counted
 from nato_sim.results.export import to_csv, to_json
+from nato_sim.running.executor import using_scheduler
 from nato_sim.running.runner import simulate
 from nato_sim.scenario.loader import load
 
@@ -96,6 +98,7 @@ def run(
         ),
     ] = None,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
     plot: Annotated[
@@ -116,9 +119,10 @@ def run(
     reporter = ProgressReporter(trials, enabled=console.is_terminal and format != Format.json)
     lost: WorkerError | None = None
     try:
-        results = simulate(
-            loaded, trials, seed, workers=workers, precision=precision, on_block=reporter
-        )
+        with using_scheduler(scheduler):
+            results = simulate(
+                loaded, trials, seed, workers=workers, precision=precision, on_block=reporter
+            )
     except WorkerError as error:
         if error.results is None:
             raise

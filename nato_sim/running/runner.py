@@ -32,6 +32,7 @@ from nato_sim.running.checks import (
     check_trials,
     check_workers,
 )
+from nato_sim.running.executor import active_cluster
 from nato_sim.running.seeding import (
     BIT_GENERATOR,
     block_generator,
@@ -117,10 +118,15 @@ def default_workers() -> int:
 def useful_workers(workers: int | None, n_blocks: int | None) -> int:
     """How many processes to start: as asked (None: all cores), at most one per core and block.
 
-    More would only compete for the same cores or sit idle.
+    More would only compete for the same cores or sit idle. Inside `using_scheduler(...)`,
+    the tasks the Dask cluster's workers run at once, at most one per block.
     """
-    cores = default_workers()
-    wanted = cores if workers is None else min(workers, cores)
+    cluster = active_cluster()
+    if cluster is not None:
+        wanted = cluster.threads()
+    else:
+        cores = default_workers()
+        wanted = cores if workers is None else min(workers, cores)
     return max(1, wanted if n_blocks is None else min(wanted, n_blocks))
 
 
@@ -140,7 +146,8 @@ def iter_blocks(
         trials: total trials, or None to go on until the caller stops.
         rng: seed, SeedSequence or Generator (see `seed_sequence`); ignored if `root` given.
         workers: processes to use; 1 runs in this process, None uses all cores. No more
-            are started than there are cores or blocks.
+            are started than there are cores or blocks. Inside `using_scheduler(...)`
+            every block runs on the Dask cluster instead, whatever `workers` says.
         block_size: trials per block; part of what a seed reproduces.
         root: the root seed sequence, when the caller already made one.
 
@@ -158,7 +165,7 @@ def iter_blocks(
     root = root if root is not None else seed_sequence(rng)
     n_blocks = None if trials is None else -(-trials // block_size)
     workers = useful_workers(workers, n_blocks)
-    if workers == 1:
+    if workers == 1 and active_cluster() is None:
         return _serial_blocks(compiled, root, trials, n_blocks, block_size)
     return _parallel_blocks(compiled, root, trials, n_blocks, workers, block_size)
 

@@ -4,7 +4,8 @@
 cancels what is queued and terminates the workers instead of waiting for their blocks, so
 a hung worker cannot keep the run from stopping; a worker that dies (killed, out of memory)
 is reported as a `WorkerError` naming it. Each worker ignores Ctrl-C, which is the parent's
-to handle, and dies with its parent.
+to handle, and dies with its parent. Inside `using_scheduler(...)` a pool sends its tasks to
+the Dask cluster instead (:mod:`nato_sim.running.executor`), with the same results.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from nato_sim.errors import WorkerError
+from nato_sim.running.executor import DaskExecutor, active_cluster, task_state
 
 # How long terminated workers get to exit before they are killed: they hold nothing that
 # needs cleaning up, so this only has to cover a busy machine.
@@ -33,8 +35,9 @@ _STATE: Any = None
 
 
 def worker_state() -> Any:
-    """What the pool handed this worker process when it started (its scenario)."""
-    return _STATE
+    """What the pool handed this worker process when it started (its scenario); in a task
+    on a Dask cluster, what its executor was opened with."""
+    return task_state(default=_STATE)
 
 
 def _init(state: Any, parent: int) -> None:
@@ -80,6 +83,10 @@ class WorkerPool:
     """
 
     def __init__(self, size: int, state: Any) -> None:
+        cluster = active_cluster()
+        self._remote = DaskExecutor(cluster, state) if cluster is not None else None
+        if self._remote is not None:
+            return
         self._executor = ProcessPoolExecutor(
             max_workers=size, initializer=_init, initargs=(state, os.getpid())
         )
@@ -87,6 +94,8 @@ class WorkerPool:
 
     def submit(self, function, *args) -> Future:
         """Queue `function(*args)` to run in a worker."""
+        if self._remote is not None:
+            return self._remote.submit(function, *args)
         try:
             # The first submits fork the workers: see `_interrupt_after`.
             with _interrupt_after():
@@ -100,6 +109,8 @@ class WorkerPool:
 
     def result(self, future: Future) -> Any:
         """The task's result; a WorkerError if a worker process died."""
+        if self._remote is not None:
+            return self._remote.result(future)
         try:
             return future.result()
         except BrokenProcessPool:
@@ -134,6 +145,9 @@ class WorkerPool:
 
     def close(self, *, finished: bool) -> None:
         """Shut the pool down: wait for idle workers if `finished`, else stop them now."""
+        if self._remote is not None:
+            self._remote.close(finished=finished)
+            return
         if finished:
             self._executor.shutdown(wait=True)
             return
