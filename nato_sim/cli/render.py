@@ -89,7 +89,8 @@ def identity(provenance: dict) -> Fields:
     return Fields(
         [
             f"nato-sim {p['version']}",
-            f"{p['scenario']} (hash {p['scenario_hash']})",
+            p["scenario"],  # a path may be wider than the line: a field of its own
+            f"hash {p['scenario_hash']}",
             f"{p['trials']:,} trials",
             f"seed {p['seed']}",
             p["bit_generator"],
