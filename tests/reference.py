@@ -163,7 +163,6 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
 
     # Draws: every uncertain value once per trial.
     weight = [draw(m.weight, rng) for m in members]
-    total_weight = math.fsum(weight)
     entry_value = {id(entry): draw(entry, rng) for entry in model.entries}
     support = [[entry_value[id(v)] for v in row] for row in model.support_entry]
     withdraw = [draw(c.withdraw, rng) for c in cands]
@@ -188,8 +187,15 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
     # Which objections are raised: one draw per unit. An objection exists from the round
     # its candidate enters (a bloc's, from the first of its candidates'): only from then on
     # can it block, be counted as raised or be lifted, by pressure or by `until`.
+    # A member who joins late counts, and its objections exist, from the round it joins.
+    rounds = sc.decision.round_count
+    joins = [_joins(m, sc, rounds) for m in members]
+    unit_join = [max(joins[m] for m, _ in u.pairs) for u in model.units]
     standing = [rng.random() < chance[u.rule] for u in model.units]
-    exists_from = [min(max(1, cands[c].enters) for _, c in u.pairs) for u in model.units]
+    exists_from = [
+        max(min(max(1, cands[c].enters) for _, c in u.pairs), joined)
+        for u, joined in zip(model.units, unit_join, strict=True)
+    ]
     raised_from: dict[int, int] = {}  # raised rule -> first round a raised objection exists
     for unit, up, first in zip(model.units, standing, exists_from, strict=True):
         if up:
@@ -204,21 +210,22 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
     # Floated names are undeclared until they declare: they cannot win or lead until then.
     undeclared = {c for c in range(n_cands) if declaration[c] is not None}
 
-    def objectors(c: int) -> set[int]:
+    def objectors(c: int, r: int) -> set[int]:
+        """Members whose objection to c stands in round r (their member has joined)."""
         return {
             m
-            for u, up in zip(model.units, standing, strict=True)
-            if up
+            for u, up, joined in zip(model.units, standing, unit_join, strict=True)
+            if up and joined <= r
             for m, cc in u.pairs
             if cc == c
         }
 
-    def backing(c: int) -> float:
-        against = objectors(c)
-        return (
-            math.fsum(weight[m] * support[m][c] for m in range(len(members)) if m not in against)
-            / total_weight
-        )
+    def backing(c: int, r: int) -> float:
+        against = objectors(c, r)
+        counted = [m for m in range(len(members)) if joins[m] <= r]
+        return math.fsum(
+            weight[m] * support[m][c] for m in counted if m not in against
+        ) / math.fsum(weight[m] for m in counted)
 
     def rule_stands(k: int) -> bool:
         return any(up for u, up in zip(model.units, standing, strict=True) if u.rule == k)
@@ -229,22 +236,21 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
         for c in range(n_cands):
             if c == outcome or cands[c].enters > last:  # never entered: nobody blocked them
                 continue
-            against = objectors(c)
+            against = objectors(c, last)
             blocked |= {(m, c) for m in against}
             if len(against) == 1:
                 pivotal |= {(m, c) for m in against}
         raised = {k for k, first in raised_from.items() if first <= last}
         return Trial(outcome, decided, blocked, pivotal, raised, lifted_in, ended)
 
-    rounds = sc.decision.round_count
     for r in range(1, rounds + 1):
         active = [
             c
             for c in range(n_cands)
             if cands[c].enters <= r and c not in withdrawn and c not in undeclared
         ]
-        b = [backing(c) for c in range(n_cands)]
-        eligible = [c for c in active if not objectors(c) and b[c] > min_support + TOLERANCE]
+        b = [backing(c, r) for c in range(n_cands)]
+        eligible = [c for c in active if not objectors(c, r) and b[c] > min_support + TOLERANCE]
         if eligible:
             best = max(b[c] for c in eligible)
             tied = [c for c in eligible if b[c] >= best - TOLERANCE]
@@ -259,6 +265,8 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
         for i, unit in enumerate(model.units):
             targets = {c for _, c in unit.pairs if c in active}
             if not standing[i] or not targets or r + 1 < rules[unit.rule].after:
+                continue
+            if unit_join[i] > r:  # its members have not joined: it does not exist yet
                 continue
             pressure = max(b[c] for c in targets)
             hazard = 1 - (1 - lift[unit.rule]) ** (1 + bandwagon * pressure)
@@ -303,6 +311,17 @@ def reference_trial(model: Model, rng: np.random.Generator) -> Trial:
     if sc.fallback == "extend" and rng.random() < extend_chance:
         return end(n_cands, None)
     return end(n_cands + 1, None)
+
+
+def _joins(member, sc: Scenario, rounds: int) -> int:
+    """The first round in which a member counts: `joins` as a round, or the first round
+    dated on or after it (rounds + 1 when none is)."""
+    if member.joins is None:
+        return 1
+    if isinstance(member.joins, int):
+        return member.joins
+    dates = sc.decision.calendar.dates(rounds)
+    return next((r + 1 for r, d in enumerate(dates) if d >= member.joins), rounds + 1)
 
 
 def _holds(conditions, next_round: int, withdrawn: set[int], rule_stands, settled, sc) -> bool:

@@ -8,7 +8,7 @@ entrants and on rules against them), blocs over several members and candidates, 
 values in every place that takes one, deadlines with and without extension, ties of backing,
 `min_support` at 0, at 1 and exactly at a backing; floated names and unnamed compromises that
 must declare, declines of front-runners, meeting calendars with weights (0 among them), early
-extensions, and acting Secretaries General.
+extensions, acting Secretaries General, and members who join during the race.
 """
 
 from __future__ import annotations
@@ -56,6 +56,16 @@ def _selector(draw, ids: list[str], tag: str):
             st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True),
         )
     )
+
+
+def _first_date(decision: dict) -> dt.date | None:
+    """The date of round 1 of a generated calendar, None without one."""
+    calendar = decision.get("calendar")
+    if calendar is None:
+        return None
+    if "start" in calendar:
+        return dt.date.fromisoformat(calendar["start"])
+    return dt.date.fromisoformat(calendar["meetings"][0]["date"])
 
 
 @st.composite
@@ -109,6 +119,15 @@ def scenarios(draw, max_members: int = 5, max_candidates: int = 4, max_rounds: i
             decision["rounds"] = n_rounds
     else:
         decision["rounds"] = n_rounds
+
+    # Members who join during the race (never the first, so that someone counts from the
+    # start): by round, or by a date that may fall between rounds.
+    for member in members[1:]:
+        if draw(st.integers(0, 3)) == 0:
+            member["joins"] = draw(st.integers(2, n_rounds + 1))
+            first = _first_date(decision)
+            if first is not None and draw(st.booleans()):
+                member["joins"] = (first + dt.timedelta(days=member["joins"] * 3 - 4)).isoformat()
 
     n_cands = draw(_count(max_candidates))
     cand_ids = [f"c{i + 1}" for i in range(n_cands)]

@@ -222,3 +222,55 @@ def test_the_reference_agrees_on_every_new_mechanism_at_once():
     # blocked: within 4.5 standard errors of their difference plus 0.001 (the tolerance of
     # test_engine_reference.py).
     assert reference_mismatches(scenario, 40_000, 8_000, seed=10, sigmas=4.5, slack=1e-3) == []
+
+
+def joiners(*members: dict) -> list[dict]:
+    return [
+        {"id": m, "name": m, **extra}
+        for m, extra in zip(("AAA", "BBB", "CCC"), members, strict=False)
+    ]
+
+
+def test_a_member_who_joins_counts_from_that_round_on():
+    # Backing 0.4 with AAA alone; from round 3, when BBB (support 1) joins, (0.4 + 1) / 2.
+    scenario = make_scenario(
+        joiners({}, {"joins": 3}),
+        1,
+        support={"candidates": {"c1": {"members": {"AAA": 0.4, "BBB": 1.0}}}},
+    )
+    assert engine_counts(scenario, N, seed=11).decided_round.tolist() == [0, 0, N, 0, 0]
+
+
+@pytest.mark.parametrize("lift", [0.3, 0.7])
+def test_a_joining_members_objection_exists_from_the_round_it_joins(lift):
+    # AAA's objection lifts with `lift` at the end of round 1; CCC's hard veto exists from
+    # round 3, so only round 2 can appoint.
+    scenario = make_scenario(
+        joiners({}, {}, {"joins": 3}),
+        1,
+        support=ALONE,
+        objections=[
+            {"members": "AAA", "candidates": "c1", "lift": lift},
+            {"members": "CCC", "candidates": "c1"},
+        ],
+        dynamics={"bandwagon": 0},
+    )
+    counts = engine_counts(scenario, N, seed=12)
+    assert counts.decided_round[0] == 0 and not counts.decided_round[2:].any()
+    assert within(counts.decided_round[1], N, lift)
+    # CCC's veto blocked c1 only in the trials that lasted until CCC joined.
+    raised = counts.raised[1]
+    assert raised == N - counts.decided_round[1]
+
+
+def test_a_bloc_joins_as_one_and_someone_counts_from_the_start():
+    from nato_sim.scenario.crossref import check_references
+
+    data = make_scenario(joiners({}, {"joins": 2}), 1).model_dump(by_alias=True, exclude_none=True)
+    data["objections"] = [{"members": "all", "candidates": "c1", "together": True}]
+    data["members"][0]["joins"] = 3
+    messages = [finding.message for finding in check_references(data, None)]
+    assert messages == [
+        "every member joins after round 1, so nobody counts at the start",
+        "a 'together' bloc acts as one, so its members must join in the same round",
+    ]

@@ -118,6 +118,7 @@ class Compiled:
     early_chance: Param | None = None  # early extension's chance per round
     early_after: int = 0  # ... from this round on
     round_weights: tuple[float, ...] | None = None  # meeting weight of rounds 1..R; None: 1
+    member_joins: np.ndarray | None = None  # (M,) first round each member counts; None: all 1
 
     @cached_property
     def engine_layout(self):
@@ -250,7 +251,27 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         early_chance=None if early is None else Param.of(early.chance),
         early_after=0 if early is None else early.after,
         round_weights=weights,
+        member_joins=_joins(scenario, dates, rounds),
     )
+
+
+def _joins(scenario: Scenario, dates, rounds: int) -> np.ndarray | None:
+    """The first round in which each member counts (rounds + 1: after the last); None when
+    every member counts from the start. A date is the first round on or after it."""
+    if all(m.joins is None for m in scenario.members):
+        return None
+    joins = []
+    for member in scenario.members:
+        if member.joins is None:
+            joins.append(1)
+        elif isinstance(member.joins, int):
+            joins.append(member.joins)
+        else:
+            assert dates is not None  # the format requires a calendar for a date
+            joins.append(
+                next((r + 1 for r, d in enumerate(dates) if d >= member.joins), rounds + 1)
+            )
+    return np.array(joins, dtype=np.int64)
 
 
 def _condition(cond, cand_ids: list[str], rule_ids: list[str]) -> Condition:

@@ -124,8 +124,20 @@ class Layout:
         )
         may_declare = np.zeros(n_cands, dtype=bool)
         may_declare[self.floated] = True
+        # Members who join during the race: from the round each joins, it counts in every
+        # backing and its objections exist. The rounds in which someone joins start a new
+        # membership (an epoch), with the members counted from then on.
+        join = (
+            cs.member_joins
+            if cs.member_joins is not None
+            else np.ones(len(cs.member_ids), dtype=np.int64)
+        )
+        self.join_rounds = sorted({int(k) for k in join if 1 < k <= cs.rounds})
+        self.epochs = [(1, join <= 1)] + [(k, join <= k) for k in self.join_rounds]
+        # Backings change when someone joins: every candidate may become eligible then.
         self.look = [
-            np.flatnonzero(objected | may_declare | (entry == r)) for r in range(cs.rounds + 1)
+            np.flatnonzero(objected | may_declare | (entry == r) | (r in self.join_rounds))
+            for r in range(cs.rounds + 1)
         ]
         # The first round in which each floated name may be appointed, and the meeting
         # weight of each round (1 for evenly spaced rounds): rounds 0 and R + 1 too.
@@ -147,10 +159,27 @@ class Layout:
         # candidates, from the first of them): before that it neither blocks nor lifts, not
         # even by `until`. Raised or not is drawn with the trial's first numbers all the same,
         # so that every trial keeps its random numbers whatever the calendar.
+        # An objection of a member who joins late exists from the round it joins (the format
+        # lets a `together` bloc join only as one).
+        unit_join = [
+            max(int(join[cs.pair_member[p]]) for p in group) if group else 1
+            for group in cs.unit_pairs
+        ]
         self.unit_entry = np.array(
-            [min(int(entry[c]) for c in cands) if cands else 1 for cands in self.unit_cands],
+            [
+                max(min(int(entry[c]) for c in cands) if cands else 1, joined)
+                for cands, joined in zip(self.unit_cands, unit_join, strict=True)
+            ],
             dtype=np.int64,
         )
+        # The objections that do not exist yet in round r although their candidates are in
+        # the race: their member has not joined. The appointment step leaves them out.
+        self.not_yet = [
+            [u for u in range(n_units) if unit_join[u] > r] for r in range(cs.rounds + 1)
+        ]
+        # Pairs of members who join late, with the round they join: in a trial that ended
+        # before, they blocked nobody.
+        self.late_pairs = [(p, int(join[m])) for p, m in enumerate(cs.pair_member) if join[m] > 1]
         units_of = [np.flatnonzero(cs.unit_rule == k) for k in range(n_rules)]
         # The round from which all of a rule's objections exist: only then can the rule count
         # as lifted for another's `until: {lifted: ...}`.
@@ -202,7 +231,7 @@ class Layout:
         # changed: the first, those in which a candidate enters, and those after an `until`
         # applied to all.
         self.refresh = [
-            r <= 1 or bool((entry == r).any()) or self.until_all[r - 1]
+            r <= 1 or bool((entry == r).any()) or self.until_all[r - 1] or r in self.join_rounds
             for r in range(cs.rounds + 1)
         ]
 
@@ -228,9 +257,13 @@ class Layout:
         units_against = [
             [u for u, cands in enumerate(self.unit_cands) if c in cands] for c in range(n_cands)
         ]
-        self.fixed_hazards = self.liftable_cand is not None and all(
-            units_against[c] == [u] and self.always_active[c]
-            for u, c in zip(liftable, self.liftable_cand, strict=True)
+        self.fixed_hazards = (
+            self.liftable_cand is not None
+            and not self.join_rounds
+            and all(
+                units_against[c] == [u] and self.always_active[c]
+                for u, c in zip(liftable, self.liftable_cand, strict=True)
+            )
         )
         self._columns: dict[int, Columns] = {}
         # Whose backings the chances need: those of the candidates objections concern, for

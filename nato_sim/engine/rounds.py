@@ -144,49 +144,18 @@ class _Block:
         declare = draws.params(tuple(cs.declare_chance[c] for c in layout.floated), n)
         self.early_chance = draws.param(cs.early_chance, n) if cs.early_chance is not None else None
 
-        share = trials.table(weights, n)
-        share /= share.sum(axis=0)  # (M, 1) or (M, n)
-        pair_entry = cs.support_index[cs.pair_member, cs.pair_candidate]
-        # B_c without objections, sum_m share_m * s(m, c): support entries are shared by many
-        # members, so sum the shares per entry and candidate first when weights are fixed;
-        # then only the uncertain entries cost a product per trial. Sums are written out
-        # rather than left to a matrix product, whose summation order may vary by machine.
-        if all(np.isscalar(w) for w in weights):
-            entry_share = np.zeros((len(support), n_cands))
-            for c in range(n_cands):
-                np.add.at(entry_share[:, c], cs.support_index[:, c], share[:, 0])
-            fixed = [e for e, v in enumerate(support) if np.isscalar(v)]
-            drawn = [e for e, v in enumerate(support) if not np.isscalar(v)]
-            base = (entry_share[fixed] * np.array([support[e] for e in fixed])[:, None]).sum(
-                axis=0
-            )[:, None]
-            if drawn:
-                per_trial = np.empty((n_cands, n))
-                term = np.empty(n)
-                for c in range(n_cands):
-                    per_trial[c] = base[c, 0]
-                    for e in drawn:
-                        if entry_share[e, c]:
-                            np.multiply(support[e], entry_share[e, c], out=term)
-                            per_trial[c] += term
-                base = per_trial
-        else:
-            table = trials.table(support, n)
-            base = np.stack(
-                [(share * table[cs.support_index[:, c]]).sum(axis=0) for c in range(n_cands)]
-            )
-        self.base = base  # (C, 1) or (C, n)
+        # The backings without objections and what each objecting member adds, for the members
+        # of round 1, and again from each round in which members join (Layout.epochs).
+        tables = [_support_tables(cs, weights, support, n, members) for _, members in layout.epochs]
+        self.base, self.contrib = tables[0]  # (C, 1) or (C, n); (U, 1) or (U, n)
         # Whether each candidate reaches min_support once no objection to it stands: its
         # backing is then its base, so this is its only test of support.
-        self.qualifies = base > threshold  # (C, 1) or (C, n)
-        # What each objecting member's support adds to the candidate: (U, 1) or (U, n).
-        pair_support = [support[e] for e in pair_entry]
-        if all(np.isscalar(v) for v in pair_support) or share.shape[1] > 1:
-            self.contrib = share[cs.pair_member] * trials.table(pair_support, n)
-        else:
-            self.contrib = np.empty((len(pair_entry), n))
-            for pair, (member, value) in enumerate(zip(cs.pair_member, pair_support, strict=True)):
-                np.multiply(value, share[member, 0], out=self.contrib[pair])
+        self.qualifies = self.base > threshold  # (C, 1) or (C, n)
+        # Those of the later memberships, by the round they start: [base, contrib, qualifies].
+        self.joined = {
+            start: [base, contrib, base > threshold]
+            for (start, _), (base, contrib) in zip(layout.epochs[1:], tables[1:], strict=True)
+        }
 
         # Decided once per block, so that whether a round draws never depends on the state.
         self.may_withdraw = any(np.any(np.asarray(v) > 0) for v in withdraw) or (
@@ -227,7 +196,7 @@ class _Block:
         # For objections to late entrants only (Layout.late_rules): the round in which each
         # trial ended (the last, until it is decided), and the first round in which each such
         # rule has an objection raised that exists (rounds + 1: never).
-        late = bool(layout.late_rules or layout.late_candidates)
+        late = bool(layout.late_rules or layout.late_candidates or layout.late_pairs)
         self.ended = np.full(n, cs.rounds, dtype=np.int16) if late else None
         self.first_raised = _first_raised(layout, self.standing, cs.rounds) if late else None
 
@@ -235,6 +204,66 @@ class _Block:
         """Keep only the given trials (indexes, not empty), in order."""
         for name in self.ARRAYS:
             setattr(self, name, trials.take(getattr(self, name), rows))
+        for tables in self.joined.values():
+            tables[:] = [trials.take(table, rows) for table in tables]
+
+    def join(self, r: int) -> None:
+        """Count the members who join in round r: the backings of the membership from then."""
+        self.base, self.contrib, self.qualifies = self.joined.pop(r)
+
+
+def _support_tables(
+    cs: Compiled,
+    weights: list[np.ndarray | float],
+    support: list[np.ndarray | float],
+    n: int,
+    members: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """B_c without objections for every candidate, (C, 1) or (C, n), and what each pair's
+    member adds to its candidate's backing, (U, 1) or (U, n), counting only `members`."""
+    n_cands = len(cs.candidate_ids)
+    share = trials.table(weights, n)
+    if not members.all():
+        share *= members[:, None]  # members yet to join count for nothing
+    share /= share.sum(axis=0)  # (M, 1) or (M, n)
+    pair_entry = cs.support_index[cs.pair_member, cs.pair_candidate]
+    # B_c without objections, sum_m share_m * s(m, c): support entries are shared by many
+    # members, so sum the shares per entry and candidate first when weights are fixed;
+    # then only the uncertain entries cost a product per trial. Sums are written out
+    # rather than left to a matrix product, whose summation order may vary by machine.
+    if all(np.isscalar(w) for w in weights):
+        entry_share = np.zeros((len(support), n_cands))
+        for c in range(n_cands):
+            np.add.at(entry_share[:, c], cs.support_index[:, c], share[:, 0])
+        fixed = [e for e, v in enumerate(support) if np.isscalar(v)]
+        drawn = [e for e, v in enumerate(support) if not np.isscalar(v)]
+        base = (entry_share[fixed] * np.array([support[e] for e in fixed])[:, None]).sum(axis=0)[
+            :, None
+        ]
+        if drawn:
+            per_trial = np.empty((n_cands, n))
+            term = np.empty(n)
+            for c in range(n_cands):
+                per_trial[c] = base[c, 0]
+                for e in drawn:
+                    if entry_share[e, c]:
+                        np.multiply(support[e], entry_share[e, c], out=term)
+                        per_trial[c] += term
+            base = per_trial
+    else:
+        table = trials.table(support, n)
+        base = np.stack(
+            [(share * table[cs.support_index[:, c]]).sum(axis=0) for c in range(n_cands)]
+        )
+    # What each objecting member's support adds to the candidate: (U, 1) or (U, n).
+    pair_support = [support[e] for e in pair_entry]
+    if all(np.isscalar(v) for v in pair_support) or share.shape[1] > 1:
+        contrib = share[cs.pair_member] * trials.table(pair_support, n)
+    else:
+        contrib = np.empty((len(pair_entry), n))
+        for pair, (member, value) in enumerate(zip(cs.pair_member, pair_support, strict=True)):
+            np.multiply(value, share[member, 0], out=contrib[pair])
+    return base, contrib
 
 
 def run_block(
@@ -279,6 +308,8 @@ def run_block(
     for r in range(1, cs.rounds + 1):
         if n_open == 0:
             break
+        if r in state.joined:
+            state.join(r)  # a refresh round (Layout.refresh): every open trial is looked at
         look_at, known = (None, None) if layout.refresh[r] else (changed, changed_state)
         seen = None
         if look_at is None or len(look_at):
@@ -367,6 +398,10 @@ def _decide(
         trials.pick(state.in_race, rows),
     )
     active = in_race if layout.all_entered[r] else in_race & layout.entered[r]
+    if layout.not_yet[r]:
+        # Objections of members yet to join do not exist: they neither block nor lift.
+        standing = standing.copy()
+        standing[layout.not_yet[r]] = False
     if len(layout.floated):
         active = _declared(active, layout, trials.pick(state.undeclared, rows))
     pairs = layout.pairs(standing)
@@ -713,6 +748,12 @@ def _count_blockers(
     blocked nobody, and a rule whose raised objections did not exist yet was not raised.
     """
     pairs = layout.pairs(state.standing)
+    if layout.late_pairs:
+        # A member who had not joined when the trial ended objected to nobody.
+        assert state.ended is not None  # kept whenever a member joins late
+        pairs = pairs.copy()
+        for pair, joins in layout.late_pairs:
+            pairs[pair] &= state.ended >= joins
     # Masked, not picked out: ANDing a row over every trial costs a tenth of a gather.
     still = pairs & leaving if leaving is not None else pairs
     if layout.late_candidates:

@@ -266,6 +266,7 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
     found.extend(Finding(*problem) for problem in preference_problems(data))
 
     found.extend(_fallback_problems(data))
+    found.extend(_join_problems(data, member_entries, rule_entries))
     has_calendar = isinstance(_mapping(data.get("decision")).get("calendar"), dict)
     for i, milestone in _entries(data, "milestones"):
         if milestone.get("date") is not None and not has_calendar:
@@ -295,6 +296,61 @@ def check_references(data: Any, claim_ids: set[str] | None) -> list[Finding]:
                     )
                 )
     return found.closed()
+
+
+def _join_problems(
+    data: dict, member_entries: list[tuple[int, dict]], rule_entries: list[tuple[int, dict]]
+) -> list[Finding]:
+    """Members who join during the race: a date needs a calendar, someone must count from
+    the start, and a bloc acts only once all its members count, so they join together."""
+    problems = []
+    has_calendar = isinstance(_mapping(data.get("decision")).get("calendar"), dict)
+    joins: dict[str, Any] = {}
+    for i, member in member_entries:
+        when = member.get("joins")
+        member_id = _text(member.get("id"))
+        if member_id is not None:
+            joins[member_id] = 1 if when is None else when
+        if isinstance(when, dt.date) and not has_calendar:
+            problems.append(
+                Finding(("members", i, "joins"), "a joining date needs decision.calendar", None)
+            )
+    if joins and all(when not in (1, None) for when in joins.values()):
+        problems.append(
+            Finding(
+                ("members",),
+                "every member joins after round 1, so nobody counts at the start",
+                "leave out 'joins' for the members in from the start",
+            )
+        )
+    tags = {_text(m.get("id")): _tags(m) for _, m in member_entries}
+    for i, rule in rule_entries:
+        if rule.get("together") is not True or all(when == 1 for when in joins.values()):
+            continue
+        named = rule.get("members")
+        if named == "all":
+            named = list(joins)
+        elif isinstance(named, str):
+            named = [named]
+        elif isinstance(named, dict):
+            tag, without = named.get("tag"), named.get("without")
+            named = [
+                m
+                for m, own in tags.items()
+                if (tag is not None and tag in own) or (without is not None and without not in own)
+            ]
+        if not isinstance(named, list):
+            continue
+        rounds = {str(joins.get(m, 1)) for m in named if isinstance(m, str)}
+        if len(rounds) > 1:
+            problems.append(
+                Finding(
+                    ("objections", i, "members"),
+                    "a 'together' bloc acts as one, so its members must join in the same round",
+                    "split the rule, or give the members the same 'joins'",
+                )
+            )
+    return problems
 
 
 def _fallback_problems(data: dict) -> list[Finding]:

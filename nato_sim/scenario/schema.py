@@ -337,6 +337,9 @@ class Member(Model):
     name: Line
     weight: Positive = Field(1.0, description=f"influence, > 0 and at most {MAX_WEIGHT:g}")
     tags: Tags = []
+    joins: Round | Date | None = Field(
+        None, description="round (or date, with a calendar) from which it counts and can object"
+    )
     source: Sources = []
 
 
