@@ -285,10 +285,7 @@ def sweep_view(result: Sweep, outcome: str, replay: str) -> Group:
         p = result.grid(outcome)[0]
         grid = Grid(
             [
-                Col(
-                    f"{_short(first.path, second.path)} \\ {_short(second.path, first.path)}",
-                    "right",
-                ),
+                Col("", "right"),  # the title says which parameter runs down, which across
                 *(Col(f"{value:g}", "right") for value in second.values),
             ],
             [
@@ -302,7 +299,8 @@ def sweep_view(result: Sweep, outcome: str, replay: str) -> Group:
                 for i, value in enumerate(first.values)
             ],
             title=f"P({names[outcome]}) in %: rows {first.path}, columns {second.path}",
-            label_heading=True,
+            stacked_names=(_short(first.path, second.path), _short(second.path, first.path)),
+            boxed=False,  # the cells' colours set them apart
         )
     prov = result.provenance
     grid.notes = [

@@ -132,6 +132,7 @@ class Grid:
         empty: str | None = None,
         label_heading: bool = False,
         boxed: bool = True,
+        stacked_names: tuple[str, str] | None = None,
     ) -> None:
         """
         Args:
@@ -144,6 +145,9 @@ class Grid:
             label_heading: in the stacked layout, head each block `header: value` (for a
                 first column of bare numbers) rather than with the value alone.
             boxed: draw borders; without, columns are set apart by two spaces.
+            stacked_names: in the stacked layout, what the first column and the other
+                columns' headers stand for (a grid of two parameters: each block is headed
+                `first = value`, each line reads `second = header: value`).
         """
         self.columns = list(columns)
         self.rows = [list(row) for row in rows]
@@ -152,6 +156,7 @@ class Grid:
         self.empty = empty
         self.label_heading = label_heading
         self.boxed = boxed
+        self.stacked_names = stacked_names
         self.sections: set[int] = set()
 
     def add_row(self, *cells: object, end_section: bool = False) -> None:
@@ -271,7 +276,9 @@ class Grid:
         first = self.columns[0]
         for row in self.rows:
             heading = _plain(row[0])
-            if self.label_heading and first.header:
+            if self.stacked_names is not None:
+                heading = f"{self.stacked_names[0]} = {heading}"
+            elif self.label_heading and first.header:
                 heading = f"{first.header}: {heading}"
             if first.wrap:
                 yield Paragraph(heading, style="bold")
@@ -284,6 +291,8 @@ class Grid:
                 if not value.strip():
                     continue
                 label = " ".join(col.header.split()) or "·"
+                if self.stacked_names is not None:
+                    label = f"{self.stacked_names[1]} = {label}"
                 line = f"{label}: {value}"
                 if "\n" not in value and INDENT + cell_len(line) <= width:
                     yield _styled(cell, f"{' ' * INDENT}{label}: ")
