@@ -9,6 +9,7 @@ Files are rendered to memory and written atomically.
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 from pathlib import Path
 
@@ -20,12 +21,15 @@ BLUE, ORANGE, GREY = "#1f77b4", "#d95f02", "#7f7f7f"
 
 
 def figure_class():
-    """matplotlib's Figure, or a UsageError saying how to install matplotlib."""
+    """matplotlib's Figure (one that a notebook shows as the value of a cell), or a
+    UsageError saying how to install matplotlib."""
     try:
-        from matplotlib.figure import Figure
+        import matplotlib.figure  # noqa: F401
     except ImportError:
         raise UsageError("plots need matplotlib: pip install 'nato-sim[plot]'") from None
-    return Figure
+    from nato_sim.output.notebook_figure import NotebookFigure
+
+    return NotebookFigure
 
 
 def check_plot_path(path: str | Path) -> str:
@@ -38,13 +42,33 @@ def check_plot_path(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
-def save_figure(figure, path: str | Path) -> None:
-    """Render a figure to PNG or SVG (from the extension) and write it atomically."""
-    fmt = check_plot_path(path)
+def render(figure, fmt: str, dpi: int = 150) -> bytes:
+    """A figure rendered to PNG or SVG bytes, without a date or software stamp (so the same
+    figure gives the same bytes)."""
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    figure.savefig(buffer, format=fmt, dpi=150, bbox_inches="tight", metadata=metadata)
-    write_atomic(path, buffer.getvalue())
+    figure.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
+    return buffer.getvalue()
+
+
+def save_figure(figure, path: str | Path) -> None:
+    """Render a figure to PNG or SVG (from the extension) and write it atomically."""
+    write_atomic(path, render(figure, check_plot_path(path)))
+
+
+def inline_svg(figure, prefix: str) -> str:
+    """A figure as an `<svg>` element to put inside an HTML page: text drawn as paths (no
+    font to load), no XML prolog or metadata, every id prefixed with `prefix` so that
+    several figures on one page keep theirs apart, and the same bytes for the same figure."""
+    from matplotlib import rc_context
+
+    with rc_context({"svg.fonttype": "path", "svg.hashsalt": "nato-sim"}):
+        text = render(figure, "svg").decode("utf-8")
+    text = text[text.index("<svg") :]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
+    text = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', text)
+    return re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)
 
 
 def provenance_line(prov: dict) -> str:
@@ -53,18 +77,39 @@ def provenance_line(prov: dict) -> str:
 
 
 def wrap(text: str, width: int = 28) -> str:
-    """Text wrapped at spaces into lines of at most `width` characters."""
-    return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text
+    """Text wrapped at spaces into lines of at most `width` characters; never cut, a word
+    longer than `width` keeps a line of its own."""
+    return "\n".join(wrap_lines(text, width))
 
 
-def shorten(text: str, width: int) -> str:
-    """Text cut to `width` characters with an ellipsis."""
-    return text if len(text) <= width else text[: width - 1] + "…"
+def wrap_lines(text: str, width: int) -> list[str]:
+    """Text wrapped at spaces into lines of at most `width` characters; a word longer than
+    that stays whole on a line of its own."""
+    return textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False) or [text]
 
 
-def forest(ax, labels: list[str], diffs, lows, highs, clear: list[bool]) -> None:
-    """Differences as points with interval bars; clear differences in colour."""
-    y = list(range(len(labels)))[::-1]
+def percent_axis(axis, *, signed: bool = False) -> None:
+    """Tick labels of a probability axis in percent (`25%`), or of a difference of
+    probabilities in signed percentage points (`+2.5 pp`); values are probabilities."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    def label(value: float, _position) -> str:
+        number = f"{100 * value:+.4g}" if signed else f"{100 * value:.4g}"
+        if float(number) == 0:
+            number = "0"
+        return f"{number} pp" if signed else f"{number}%"
+
+    axis.set_major_formatter(FuncFormatter(label))
+    if signed:  # longer labels: fewer ticks, so that they never run into each other
+        axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+
+
+def forest(ax, labels: list[str] | None, diffs, lows, highs, clear: list[bool]) -> None:
+    """Differences as points with interval bars, top to bottom; clear differences in colour.
+
+    Without `labels` the y ticks are left alone (an axis shared with a labelled one)."""
+    n = len(diffs)
+    y = list(range(n))[::-1]
     for yi, d, lo, hi, c in zip(y, diffs, lows, highs, clear, strict=True):
         colour = ORANGE if c else GREY
         ax.errorbar(
@@ -76,6 +121,7 @@ def forest(ax, labels: list[str], diffs, lows, highs, clear: list[bool]) -> None
             capsize=3,
         )
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(y, labels)
-    ax.set_ylim(-0.7, len(labels) - 0.3)
+    if labels is not None:
+        ax.set_yticks(y, labels)
+    ax.set_ylim(-0.7, n - 0.3)
     ax.grid(axis="x", alpha=0.3)
