@@ -116,9 +116,9 @@ def test_without_rates_every_possible_outcome_or_kind_gets_an_even_share():
 
 
 def test_no_appointment_rate_and_timing_baselines():
-    # A: r3 (acting) of n = 2 races; C: none of 2.
-    assert no_appointment_rate(RATES[0]) == 0.5
-    assert no_appointment_rate(RATES[3]) == 0.0
+    # A: r3 (acting) of n = 2 races, (1 + 1/2) / (2 + 1); C: none of 2, (0 + 1/2) / 3.
+    assert no_appointment_rate(RATES[0]) == pytest.approx(0.5)
+    assert no_appointment_rate(RATES[3]) == pytest.approx(1 / 6)
     assert no_appointment_rate(None) is None
     assert base_rate_timing(4, 0.5) == [0.125, 0.125, 0.125, 0.125, 0.5]
     assert base_rate_timing(2, None) == uniform_timing(2) == [1 / 3, 1 / 3, 1 / 3]

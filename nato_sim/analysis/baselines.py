@@ -194,7 +194,9 @@ def base_rate_forecast(fact: Facts, counts: Mapping[str, float] | None) -> dict[
 
 
 def no_appointment_rate(counts: Mapping[str, float] | None) -> float | None:
-    """The share of the other races that ended without an appointment; None without any."""
+    """The chance that a race ends without an appointment, from the other races with the
+    Jeffreys prior: (n_none + 1/2) / (n + 1), so that it is never 0 nor 1; None without any."""
     if counts is None:
         return None
-    return sum(counts.get(kind, 0.0) for kind in NO_APPOINTMENT) / sum(counts.values())
+    none = sum(counts.get(kind, 0.0) for kind in NO_APPOINTMENT)
+    return (none + 0.5) / (sum(counts.values()) + 1.0)
