@@ -179,12 +179,16 @@ class Results:
         return to_frame(results_records(self))
 
     def _repr_html_(self) -> str:
-        from nato_sim.results.tables import results_html
+        """The whole report for a notebook: the answer in one sentence, the assumptions,
+        outcomes, timing, milestones, blockers and objection rules, with the overrides in
+        every caption."""
+        from nato_sim.results.report import results_fragment
 
-        return results_html(self)
+        return results_fragment(self)
 
     def plot(self):
-        """A matplotlib figure of outcomes and timing (needs the 'plot' extra)."""
+        """A matplotlib figure of outcomes and timing (needs the 'plot' extra); a notebook
+        shows it as the value of a cell, without `%matplotlib inline`."""
         from nato_sim.results.figures import run_figure
 
         return run_figure(self)

@@ -13,7 +13,7 @@ import functools
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,6 +208,7 @@ def simulate(
     trials: int = 100_000,
     rng=None,
     *,
+    overrides: str | Sequence[str] = (),
     workers: int | None = 1,
     precision: float | None = None,
     min_trials: int = 2 * BLOCK_SIZE,
@@ -219,6 +220,8 @@ def simulate(
     Args:
         scenario: a validated scenario (see `nato_sim.load`), a bundled scenario name
             such as ``"nato-2024"`` or the path of a scenario file.
+        overrides: ``"path=value"`` strings applied to the scenario first (as for
+            ``--set``); one string is one override.
         trials: number of trials; with `precision`, the most that may be run.
         rng: an int seed, a SeedSequence, a Generator, or None for fresh entropy.
         workers: processes to use; None uses all cores. Results do not depend on it.
@@ -232,7 +235,8 @@ def simulate(
         Results; `results.partial` is True when Ctrl-C stopped the run early.
 
     Raises:
-        UsageError: an argument of the wrong type or out of range.
+        UsageError: an argument of the wrong type or out of range, or an override that is
+            malformed or names no field.
         ScenarioError: a scenario file that is missing or invalid.
         WorkerError: a worker process died; its `results` hold the blocks finished
             before, marked partial.
@@ -244,7 +248,7 @@ def simulate(
     block_size = check_count("block_size", block_size)
     on_block = check_callback("on_block", on_block)
     root = seed_sequence(rng)
-    scenario = as_scenario(scenario)
+    scenario = as_scenario(scenario, overrides)
     compiled = compile_scenario(scenario)
     total = Counts.zeros(compiled)
     stop = "trials"
