@@ -433,11 +433,12 @@ def test_a_certain_right_forecast_scores_perfectly_and_a_certain_wrong_one_worst
     assert wrong.timing.baselines["uniform"].p_actual == pytest.approx(0.2)
     # Both other races (certain-right and month) ended in their favourite's appointment: the
     # favourite baseline gives X (2 + 1/2) / (2 + 1) = 5/6 and Y, extension and no decision
-    # 1/18 each; the base rate of no appointment is 0.
+    # 1/18 each; "none by the deadline", what happened, gets the base rate of no appointment,
+    # (0 + 1/2) / (2 + 1) = 1/6.
     assert wrong.forecasts["favourite"] == pytest.approx(
         {"x": 5 / 6, "y": 1 / 18, "extension": 1 / 18, "no-decision": 1 / 18}
     )
-    assert wrong.timing.baselines["base_rates"].p_actual == 0.0
+    assert wrong.timing.baselines["base_rates"].p_actual == pytest.approx(1 / 6)
 
 
 # The table.
