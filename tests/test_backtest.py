@@ -527,3 +527,26 @@ def test_command_defaults_to_the_bundled_history():
     assert result.exit_code == 0, result.output
     files = {case["file"] for case in json.loads(result.stdout)["cases"]}
     assert files == {f"{name}.yaml" for name in BUNDLED_HISTORY}
+
+
+def test_set_changes_every_case_and_is_in_the_provenance():
+    base = _invoke(str(SOFT_VETO), "--trials", "2000", "--seed", "5", "-f", "json")
+    hard = _invoke(
+        str(SOFT_VETO),
+        "--set",
+        "objections.tur-alpha.lift=0",
+        "--trials",
+        "2000",
+        "--seed",
+        "5",
+        "-f",
+        "json",
+    )
+    assert base.exit_code == hard.exit_code == 0, hard.output
+    before, after = json.loads(base.stdout), json.loads(hard.stdout)
+    assert after["provenance"]["overrides"] == ["objections.tur-alpha.lift=0"]
+    # Turkey's objection made a hard veto: alpha, who won with it soft, is never appointed.
+    assert before["cases"][0]["model"]["probabilities"]["alpha"] > 0.5
+    assert after["cases"][0]["model"]["probabilities"]["alpha"] == 0.0
+    wrong = _invoke(str(SOFT_VETO), "--set", "objections.nobody.lift=0", "--trials", "100")
+    assert wrong.exit_code == 2 and "nobody" in wrong.stderr

@@ -180,7 +180,9 @@ def _name(path: Path, given: Path, inner: Path | None) -> str:
     return (top / inner).as_posix() if inner is not None else top.as_posix()
 
 
-def load_cases(paths: Sequence[str | Path] | None = None) -> list[Case]:
+def load_cases(
+    paths: Sequence[str | Path] | None = None, overrides: Sequence[str] = ()
+) -> list[Case]:
     """Load and check every case before any is run; all problems are reported at once.
 
     Raises:
@@ -191,7 +193,7 @@ def load_cases(paths: Sequence[str | Path] | None = None) -> list[Case]:
     for name, path in case_files(paths):
         shown = name if _bundled_name(path) is not None else str(path)
         try:
-            scenario = load(path)
+            scenario = load(path, overrides)
         except ScenarioError as error:
             problems.extend(error.problems)
             continue
@@ -610,6 +612,7 @@ def run_backtest(
     workers: int | None = 1,
     strict: bool = False,
     resamples: int = RESAMPLES,
+    overrides: Sequence[str] = (),
 ) -> Backtest:
     """Run and score every case; every case uses the same seed and number of trials.
 
@@ -623,6 +626,7 @@ def run_backtest(
         strict: leave out every case with a parameter resting on a claim dated after its
             `as_of`; the report lists them.
         resamples: bootstrap resamples of the skill intervals.
+        overrides: `path=value` strings (as for `--set`) applied to every case.
 
     Raises:
         ScenarioError: a case is invalid or lacks `outcome` or `as_of` (the file is named).
@@ -632,7 +636,7 @@ def run_backtest(
         raise UsageError(f"seed must be a non-negative int, got {seed!r}")
     if isinstance(resamples, bool) or not isinstance(resamples, int) or resamples < 1:
         raise UsageError(f"resamples must be a positive int, got {resamples!r}")
-    loaded = load_cases(paths)
+    loaded = load_cases(paths, overrides)
     excluded = [
         Excluded(
             c.file,
@@ -662,6 +666,7 @@ def run_backtest(
         "trials": trials,
         "eps": EPS,
         "strict": strict,
+        "overrides": list(overrides),
         "bootstrap": {"resamples": resamples, "level": LEVEL, "seed": seed, "unit": "race"},
     }
     return Backtest(results, provenance, excluded)

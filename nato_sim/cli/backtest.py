@@ -32,6 +32,7 @@ from nato_sim.analysis.backtest_csv import CSV_COLUMNS
 from nato_sim.analysis.skill import Skill
 from nato_sim.cli.app import (
     OutputOption,
+    SetOption,
     WorkersOption,
     app,
     check_plot,
@@ -388,6 +389,7 @@ def backtest(
     seed: Annotated[
         int, typer.Option("--seed", "-s", min=0, help="Seed of every case's run and the bootstrap.")
     ] = DEFAULT_SEED,
+    set_: SetOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     strict: Annotated[
@@ -413,7 +415,9 @@ def backtest(
     """Run past selections and score the model against baselines."""
     check_plot(plot)
     with using_scheduler(scheduler):
-        report = run_backtest(paths, trials=trials, seed=seed, workers=workers, strict=strict)
+        report = run_backtest(
+            paths, trials=trials, seed=seed, workers=workers, strict=strict, overrides=set_ or []
+        )
     if plot is not None:
         from nato_sim.output.figures import save_figure
 
