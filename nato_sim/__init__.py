@@ -28,6 +28,7 @@ _LOCATIONS = {
     "Results": "nato_sim.results.summary",
     "Scenario": "nato_sim.scenario.schema",
     "ScenarioError": "nato_sim.errors",
+    "Sensitivity": "nato_sim.analysis.sensitivity",
     "Sweep": "nato_sim.analysis.sweep",
     "Timeline": "nato_sim.analysis.timeline",
     "UsageError": "nato_sim.errors",
@@ -37,9 +38,11 @@ _LOCATIONS = {
     "iter_blocks": "nato_sim.running.runner",
     "load": "nato_sim.scenario.loader",
     "run_backtest": "nato_sim.analysis.backtest",
+    "sensitivity": "nato_sim.analysis.sensitivity",
     "simulate": "nato_sim.running.runner",
     "sweep": "nato_sim.analysis.sweep",
     "timeline": "nato_sim.analysis.timeline",
+    "using_scheduler": "nato_sim.running.executor",
     "with_overrides": "nato_sim.scenario.loader",
 }
 
@@ -69,10 +72,12 @@ if TYPE_CHECKING:
     from nato_sim.analysis.backtest import run_backtest  # noqa: F401
     from nato_sim.analysis.compare import Comparison, compare  # noqa: F401
     from nato_sim.analysis.explain import Explanation, explain  # noqa: F401
+    from nato_sim.analysis.sensitivity import Sensitivity, sensitivity  # noqa: F401
     from nato_sim.analysis.sweep import Sweep, sweep  # noqa: F401
     from nato_sim.analysis.timeline import Timeline, timeline  # noqa: F401
     from nato_sim.errors import NatoSimError, ScenarioError, UsageError, WorkerError  # noqa: F401
     from nato_sim.results.summary import Results  # noqa: F401
+    from nato_sim.running.executor import using_scheduler  # noqa: F401
     from nato_sim.running.runner import iter_blocks, simulate  # noqa: F401
     from nato_sim.scenario.loader import load, with_overrides  # noqa: F401
     from nato_sim.scenario.schema import Scenario  # noqa: F401

@@ -25,6 +25,7 @@ from nato_sim.cli import run as _run  # noqa: E402,F401
 from nato_sim.cli import analysis as _analysis  # noqa: E402,F401
 from nato_sim.cli import backtest as _backtest  # noqa: E402,F401
 from nato_sim.cli import timeline as _timeline  # noqa: E402,F401
+from nato_sim.cli import sensitivity as _sensitivity  # noqa: E402,F401
 from nato_sim.cli import report as _report  # noqa: E402,F401
 from nato_sim.cli import scenario as _scenario  # noqa: E402,F401
 from nato_sim.cli import show as _show  # noqa: E402,F401
