@@ -102,7 +102,8 @@ class WorkerError(NatoSimError):
         text = reason
         if results is not None:
             text += (
-                f"; the {results.trials:,} trials finished before are in this error's "
+                f"; the {results.trials:,} {'trial' if results.trials == 1 else 'trials'} "
+                "finished before are in this error's "
                 "`results`, marked partial"
             )
         super().__init__(text)

@@ -37,6 +37,7 @@ import numpy as np
 from nato_sim.engine.compiled import compile_scenario
 from nato_sim.engine.rounds import Counts
 from nato_sim.errors import UsageError
+from nato_sim.output.tables import counted
 from nato_sim.results.formats import rounds_to_zero
 from nato_sim.results.stats import Z95, wilson
 from nato_sim.results.summary import SCHEMA_VERSION, Results, build_results, unknown_name
@@ -209,11 +210,11 @@ def method_text(n_blocks: int, block_size: int) -> str:
     """How the intervals of differences are computed for this many blocks."""
     if n_blocks >= MIN_PAIRED_BLOCKS:
         return (
-            f"paired batch means over {n_blocks} blocks of {block_size:,} trials "
+            f"paired batch means over {n_blocks} blocks of {counted(block_size, 'trial')} "
             f"(t quantile, {n_blocks - 1} df)"
         )
     return (
-        f"only {n_blocks} blocks, too few to pair: intervals treat the sides as "
+        f"only {counted(n_blocks, 'block')}, too few to pair: intervals treat the sides as "
         "independent (Newcombe), which is conservative"
     )
 

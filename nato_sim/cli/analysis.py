@@ -37,6 +37,7 @@ from nato_sim.cli.app import (
 from nato_sim.cli.layout import Col, Grid, one_line
 from nato_sim.cli.scheduler import SchedulerOption
 from nato_sim.output.files import rows_to_csv
+from nato_sim.output.tables import counted
 from nato_sim.results.formats import interval, pct, pp, pp_interval, rounds_interval, signed
 from nato_sim.running.executor import using_scheduler
 from nato_sim.scenario.loader import load
@@ -144,7 +145,7 @@ def comparison_view(comparison: Comparison, replay: str) -> Group:
     notes += [
         ROUND_NOTE,
         f"intervals: {comparison.method}; both sides share seed {prov['seed']} "
-        f"and {prov['trials']:,} trials",
+        f"and {counted(prov['trials'], 'trial')}",
     ]
     grid.notes = notes
     return Group(grid, one_line(f"replay: {replay}"))
@@ -226,7 +227,7 @@ def explanation_view(explanation: Explanation, replay: str) -> Group:
         "still objecting: the member's objection still stood when the candidate lost; sole "
         "blocker: it was the only one still standing (for a rule: one of its members was)",
         f"intervals: {explanation.method}; every run shares seed {prov['seed']} and "
-        f"{prov['trials']:,} trials",
+        f"{counted(prov['trials'], 'trial')}",
     ]
     parts: list[RenderableType] = [on_candidate]
     if explanation.rules:
@@ -304,7 +305,8 @@ def sweep_view(result: Sweep, outcome: str, replay: str) -> Group:
         )
     prov = result.provenance
     grid.notes = [
-        f"{prov['points']} points × {prov['trials']:,} trials, every point with seed {prov['seed']}"
+        f"{counted(prov['points'], 'point')} × {counted(prov['trials'], 'trial')}, every point "
+        f"with seed {prov['seed']}"
     ]
     return Group(grid, one_line(f"replay: {replay}"))
 

@@ -16,6 +16,7 @@ from rich.measure import Measurement
 from rich.text import Text
 
 from nato_sim.cli.layout import BAR_WIDTH, Col, Fields, Grid, Paragraph, bar, one_line, wrap_words
+from nato_sim.output.tables import counted
 from nato_sim.results.formats import interval, long_date, pct
 from nato_sim.results.headline import headline
 from nato_sim.results.stats import half_width
@@ -91,7 +92,7 @@ def identity(provenance: dict) -> Fields:
             f"nato-sim {p['version']}",
             p["scenario"],  # a path may be wider than the line: a field of its own
             f"hash {p['scenario_hash']}",
-            f"{p['trials']:,} trials",
+            counted(p["trials"], "trial"),
             f"seed {p['seed']}",
             p["bit_generator"],
             f"numpy {p['numpy']}",
@@ -126,7 +127,7 @@ def stop_notes(results: Results) -> list[Paragraph]:
         return [
             Paragraph(
                 f"stopped when every interval half-width was at most {p['precision']:g}, "
-                f"after {results.trials:,} trials",
+                f"after {counted(results.trials, 'trial')}",
                 style="dim",
             )
         ]
@@ -134,7 +135,7 @@ def stop_notes(results: Results) -> list[Paragraph]:
         Paragraph(
             f"precision target NOT reached: the widest interval half-width is "
             f"{widest_half_width(results):.4f}, above {p['precision']:g}, when the "
-            f"{results.trials:,} trials of --trials ran out",
+            f"{counted(results.trials, 'trial')} of --trials ran out",
             style="bold yellow",
         )
     ]
