@@ -36,6 +36,7 @@ from nato_sim.cli.backtest import backtest_view
 from nato_sim.cli.render import pct
 from nato_sim.engine.compiled import compile_scenario
 from nato_sim.errors import ScenarioError, UsageError
+from nato_sim.output.tables import plain_number as plain
 from nato_sim.scenario.bundled import bundled_scenarios
 from nato_sim.scenario.crossref import check_references
 from nato_sim.scenario.loader import load
@@ -390,7 +391,7 @@ def test_command_csv_carries_every_score():
         for scorer in ("model", *BASELINES):
             scores = case["model"] if scorer == "model" else case["baselines"][scorer]
             for metric in ("p_actual", "rank", "brier", "log_loss"):
-                assert float(value("case_score", name, scorer, metric)) == scores[metric]
+                assert float(value("case_score", name, scorer, metric)) == plain(scores[metric])
         for scorer in ("model", "uniform", "base_rates"):
             scores = (
                 case["timing"]["model"]
@@ -398,7 +399,7 @@ def test_command_csv_carries_every_score():
                 else case["timing"]["baselines"][scorer]
             )
             for metric in ("p_actual", "log_loss", "rps", "crps_days"):
-                assert float(value("case_timing", name, scorer, metric)) == scores[metric]
+                assert float(value("case_timing", name, scorer, metric)) == plain(scores[metric])
     for scorer, metrics in report["summary"].items():
         for metric, number in metrics.items():
             assert float(value("summary", "", scorer, metric)) == pytest.approx(number)

@@ -11,14 +11,16 @@ import tempfile
 from pathlib import Path
 
 from nato_sim.errors import OutputError
+from nato_sim.output.tables import plain_rows
 
 
 def rows_to_csv(rows: list[dict], columns: tuple[str, ...] | None = None) -> str:
-    """CSV text of dict rows, header first."""
+    """CSV text of dict rows, header first; numbers without the noise of arithmetic
+    (`plain_number`: `0.0224`, not `0.022400000000000003`)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns or rows[0].keys()), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(plain_rows(rows))
     return buffer.getvalue()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from nato_sim.output.files import rows_to_csv
-from nato_sim.output.tables import plain_rows
 from nato_sim.results.summary import Results
 
 CSV_COLUMNS = (
@@ -105,4 +104,4 @@ def tidy_rows(results: Results) -> list[dict]:
 def to_csv(results: Results) -> str:
     """Tidy CSV: one row per figure (see `tidy_rows`), numbers without the noise of
     arithmetic (`plain_number`)."""
-    return rows_to_csv(plain_rows(tidy_rows(results)), CSV_COLUMNS)
+    return rows_to_csv(tidy_rows(results), CSV_COLUMNS)
