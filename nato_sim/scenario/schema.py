@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from nato_sim.output.tables import counted
 from nato_sim.scenario.dates import DateOrPartial
 from nato_sim.scenario.limits import MAX_CANDIDATES, MAX_MEMBERS, MAX_RULES
 
@@ -629,8 +630,8 @@ class Decision(Model):
         if self.calendar is not None and self.calendar.meetings is not None:
             if self.rounds is not None and self.rounds > len(self.calendar.meetings):
                 raise ValueError(
-                    f"{self.rounds} rounds, but the calendar lists {len(self.calendar.meetings)} "
-                    "meetings"
+                    f"{self.rounds} rounds, but the calendar lists only "
+                    f"{counted(len(self.calendar.meetings), 'meeting')}"
                 )
         elif self.calendar is not None:
             start, step = self.calendar.first, self.calendar.round_days
