@@ -81,12 +81,13 @@ def report_command(
     seed: SeedOption = None,
     workers: WorkersOption = None,
 ) -> None:
-    """Write one self-contained HTML page: the answer in one sentence, the assumptions, the
-    figure, every table, and each parameter beside the claim and document it rests on.
+    """One self-contained HTML page to share: answer, assumptions, figures, tables, sources.
 
-    --set changes the scenario itself (the run and the baseline of any comparison).
-    --against and --variant add a comparison with a variant, --explain the veto impact. Every
-    part runs with the same seed; the page needs no network, script or font to be read.
+    The answer in one sentence, the assumptions that drive the model, the figure, every
+    table, and each parameter beside the claim and document it rests on. --set changes the
+    scenario itself (the run and the baseline of any comparison). --against and --variant
+    add a comparison with a variant, --explain the veto impact. Every part runs with the
+    same seed; the page needs no network, script or font to be read.
     """
     loaded = load(scenario, set_ or [])
     other = load(against) if against is not None else None

@@ -97,7 +97,9 @@ def table(
     cols = [c if isinstance(c, Column) else Column(c) for c in columns]
 
     def cls(c: Column) -> str:
-        return f' class="{c.kind}"' if c.kind else ""
+        # Numbers aligned and whole also where the page's style sheet is not (a notebook).
+        style = ' style="text-align: right; white-space: nowrap"' if c.kind == "num" else ""
+        return (f' class="{c.kind}"' if c.kind else "") + style
 
     head = "".join(f'<th scope="col"{cls(c)}>{esc(c.heading)}</th>' for c in cols)
     body = "".join(
