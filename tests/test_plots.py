@@ -338,3 +338,22 @@ def test_rule_labels_name_members_and_candidates(analyses_2024):
     labels = [" ".join(t.get_text().split("\n")) for t in figure.axes[0].get_yticklabels()]
     assert "hun-rutte: Hungary → Mark Rutte" in labels
     _assert_nothing_cut(figure)
+
+
+def test_figures_on_one_side_only_show_their_level_and_no_difference():
+    comparison = nato_sim.compare("nato-2024", against="nato-2024-spring", trials=2000, rng=1)
+    unmatched = [u for u in comparison.unmatched if u.section != "timing"]
+    assert {u.name for u in unmatched} >= {"Ursula von der Leyen", "Klaus Iohannis"}
+    figure = comparison.plot()
+    _drawn(figure)
+    levels, change = figure.axes
+    names = [" ".join(t.get_text().split("\n")) for t in levels.get_yticklabels()]
+    for u in unmatched:
+        assert u.name in names
+    notes = [t for t in change.texts if t.get_text().startswith("n/a")]
+    assert len(notes) == len(unmatched)
+    compared = [r for r in comparison.rows if r.section != "timing"]
+    drawn = [x for line in change.lines if line.get_marker() == "o" for x in line.get_xdata()]
+    assert len(drawn) == len(compared)
+    assert "nato-2024-spring" in figure.get_supxlabel()
+    _assert_nothing_cut(figure)

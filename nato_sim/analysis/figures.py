@@ -12,6 +12,7 @@ from nato_sim.output.figures import (
     figure_class,
     forest,
     percent_axis,
+    provenance_line,
     wrap,
 )
 from nato_sim.results.figures import footer, scenario_title
@@ -71,12 +72,13 @@ def _levels(ax, rows_levels, labels: list[str], colours: tuple[str, str], names)
     ax.grid(axis="x", alpha=0.3)
 
 
-def _legend(ax) -> None:
-    """The legend of the levels as the panel's heading, where it hides no point."""
+def _legend(ax, long: bool = False) -> None:
+    """The legend of the levels as the panel's heading, where it hides no point; one entry
+    a line when an entry is long."""
     ax.legend(
         loc="lower left",
         bbox_to_anchor=(0.0, 1.0),
-        ncols=2,
+        ncols=1 if long else 2,
         fontsize=9,
         frameon=False,
         borderaxespad=0.2,
@@ -89,28 +91,31 @@ def _marked(row: DiffRow) -> bool:
     return bool(getattr(row, "marked", row.distinguishable))
 
 
-def _difference_panel(ax, rows: list[DiffRow], xlabel: str) -> None:
+def _difference_panel(ax, rows: list, xlabel: str) -> None:
+    """Each difference with its interval; a row with nothing to compare (`Unmatched`, no
+    `difference`) says n/a."""
+    compared = [r if hasattr(r, "difference") else None for r in rows]
     forest(
         ax,
         None,
-        [r.difference for r in rows],
-        [r.low for r in rows],
-        [r.high for r in rows],
-        [_marked(r) for r in rows],
+        [r.difference if r else None for r in compared],
+        [r.low if r else None for r in compared],
+        [r.high if r else None for r in compared],
+        [_marked(r) if r else False for r in compared],
     )
-    for yi, r in zip(range(len(rows) - 1, -1, -1), rows, strict=True):
+    for yi, r in zip(range(len(rows) - 1, -1, -1), compared, strict=True):
         ax.annotate(
-            f"{100 * r.difference:+.1f} pp",
-            (r.high, yi),
-            xytext=(4, 4),
+            f"{100 * r.difference:+.1f} pp" if r else "n/a: on one side only",
+            (r.high if r else 0.0, yi),
+            xytext=(4, 4) if r else (4, 0),
             textcoords="offset points",
-            va="bottom",
+            va="bottom" if r else "center",
             fontsize=LEVEL_SIZE,
-            color=ORANGE if _marked(r) else GREY,
+            color=ORANGE if r and _marked(r) else GREY,
         )
     # Room on the right for the labels, and 0 always in view.
-    low = min([0.0, *(r.low for r in rows)])
-    high = max([0.0, *(r.high for r in rows)])
+    low = min([0.0, *(r.low for r in compared if r)])
+    high = max([0.0, *(r.high for r in compared if r)])
     span = (high - low) or 0.01
     ax.set_xlim(low - 0.08 * span, high + 0.3 * span)
     ax.tick_params(axis="y", length=0)
@@ -130,15 +135,18 @@ def _variant_name(comparison: Comparison) -> str:
 def comparison_figure(comparison: Comparison):
     """Baseline and variant side by side (probability of each outcome and milestone with its
     95% interval), and each difference (variant − baseline) with its 95% interval."""
-    rows = [r for r in comparison.rows if r.section != "timing"]
+    order = {"outcome": 0, "milestone": 1}
+    unmatched = [u for u in getattr(comparison, "unmatched", []) if u.section in order]
+    rows: list = [r for r in comparison.rows if r.section in order] + unmatched
+    rows.sort(key=lambda r: order[r.section])  # stable: the compared first in each section
     labels = [wrap(r.name, 32) for r in rows]
     figure = figure_class()(figsize=(11, 2.2 + 0.5 * max(1, len(rows))), layout="constrained")
     left, right = figure.subplots(1, 2, sharey=True, width_ratios=[1.1, 1])
     levels = [(_level(comparison.baseline, r), _level(comparison.variant, r)) for r in rows]
-    names = ("baseline", "variant: " + wrap(_variant_name(comparison), 60))
-    _levels(left, levels, labels, (GREY, BLUE), names)
+    variant = "variant: " + _variant_name(comparison)
+    _levels(left, levels, labels, (GREY, BLUE), ("baseline", wrap(variant, 50)))
     left.set_xlabel("probability (bars: 95% Wilson interval)")
-    _legend(left)
+    _legend(left, long=len(variant) > 40)
     _difference_panel(right, rows, "variant − baseline (bars: 95% interval)")
     right.set_title("Difference (orange: distinguishable from noise)", loc="left", fontsize=10)
     figure.suptitle(
@@ -155,7 +163,14 @@ def comparison_figure(comparison: Comparison):
             f"interval {t.low:+.2f} to {t.high:+.2f})\n"
         )
     prov = comparison.provenance
-    where = footer({**prov, **prov["baseline"]})
+    sides = []
+    for side in ("baseline", "variant"):
+        overrides = prov[side]["overrides"]
+        sides.append(
+            f"{side} {prov[side]['scenario']}"
+            + (f" with {' '.join(overrides)}" if overrides else "")
+        )
+    where = f"{'; '.join(sides)} · {provenance_line(prov)}"
     figure.supxlabel(note + wrap(where, 150), fontsize=8, color="#555555")
     return figure
 

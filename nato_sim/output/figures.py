@@ -106,11 +106,14 @@ def percent_axis(axis, *, signed: bool = False) -> None:
 
 def forest(ax, labels: list[str] | None, diffs, lows, highs, clear: list[bool]) -> None:
     """Differences as points with interval bars, top to bottom; clear differences in colour.
+    A difference of None (nothing to compare) leaves its row empty.
 
     Without `labels` the y ticks are left alone (an axis shared with a labelled one)."""
     n = len(diffs)
     y = list(range(n))[::-1]
     for yi, d, lo, hi, c in zip(y, diffs, lows, highs, clear, strict=True):
+        if d is None:
+            continue
         colour = ORANGE if c else GREY
         ax.errorbar(
             [d],
