@@ -142,7 +142,7 @@ def test_an_alias_bomb_is_refused_quickly(tmp_path):
     path.write_text("\n".join(lines) + "\ntitle: *a9\n", encoding="utf-8")
     start = time.perf_counter()
     found = problems(str(path))
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 5.0  # a guard against expanding it, not a target
     assert found[0] == f"{path}:1:5: anchors and aliases are not allowed (found &a0)"
     assert found[2] == f"{path}:2:10: anchors and aliases are not allowed (found *a0)"
     assert all("anchors and aliases are not allowed" in p for p in found[:-1])

@@ -192,7 +192,9 @@ def test_billion_laughs_is_rejected_quickly() -> None:
     assert len(bomb) < 500
     start = time.perf_counter()
     problems = parse_problems(bomb)
-    assert time.perf_counter() - start < 0.5
+    # Expanded, the bomb would take minutes; refused, milliseconds. A guard, not a speed
+    # target (benchmarks/bench.py times the costliest files), so a loaded machine passes.
+    assert time.perf_counter() - start < 5.0
     assert problems[0] == "bad.yaml:1:4: anchors and aliases are not allowed (found &a)"
     assert problems[1] == "bad.yaml:2:4: anchors and aliases are not allowed (found &b)"
     assert problems[2] == "bad.yaml:2:8: anchors and aliases are not allowed (found *a)"
@@ -314,15 +316,16 @@ def test_problems_past_the_first_are_counted_not_kept() -> None:
     assert problems[20] == "bad.yaml: 39 more problems not shown"
 
 
-def test_a_file_at_the_size_cap_is_read_in_well_under_a_second() -> None:
+def test_a_file_at_the_size_cap_is_read_in_bounded_time() -> None:
     # The costliest shapes: nested empty lists (one value per two bytes) and small mappings
-    # of numbers, each just within MAX_VALUES.
+    # of numbers, each just within MAX_VALUES. How fast is benchmarks/bench.py's to measure;
+    # this only guards against a reading whose cost runs away with the file.
     brackets = "notes:\n" + ("  - " + "[" * 90 + "]" * 90 + "\n") * (MAX_VALUES // 91)
     mappings = "notes: [" + "{a: 12, b: [1, 2.5]}, " * (MAX_VALUES // 5 - 1) + "]\n"
     for text in (brackets, mappings):
         assert len(text) < MAX_BYTES
         best = min(_seconds(lambda text=text: parse_yaml(text, "big.yaml")) for _ in range(3))
-        assert best < 0.6
+        assert best < 10.0
 
 
 def _seconds(action) -> float:
