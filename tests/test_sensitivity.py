@@ -122,7 +122,7 @@ def test_a_beta_input_runs_at_its_quantiles(tmp_path):
     [item] = result.inputs
     assert item == Input("objections.tur-alpha.lift", 0.0, 1.0, beta=(2.0, 5.0))
     assert item.distribution == "beta [2, 5]"
-    assert np.all((result.samples > 0) & (result.samples < 1))
+    assert np.all((result.points > 0) & (result.points < 1))
 
 
 # -- evaluations --------------------------------------------------------------------------
@@ -131,8 +131,8 @@ def test_a_beta_input_runs_at_its_quantiles(tmp_path):
 def test_an_evaluation_is_a_run_with_the_inputs_held_by_overrides(small_2024):
     result = small_2024
     keys = [o.key for o in result.outputs]
-    for row in (0, 5, len(result.samples) - 1):
-        values = result.samples[row]
+    for row in (0, 5, len(result.points) - 1):
+        values = result.points[row]
         sets = [f"{i.path}={float(v)!r}" for i, v in zip(result.inputs, values, strict=True)]
         run = nato_sim.simulate(nato_sim.load("nato-2024", sets), 500, 11)
         values = result.evaluations[row]
@@ -377,6 +377,22 @@ def test_csv_has_one_row_per_output_and_input_with_provenance():
     assert {"first", "first_conf", "total", "total_conf", "noise_share", "seed"} <= set(header)
     # Five outputs vary (von der Leyen never wins), eleven inputs each.
     assert len(lines) == 1 + 5 * 11
+
+
+@pytest.mark.parametrize("columns", [60, 120])
+def test_morris_on_the_command_line(columns):
+    args = ("nato-2024", "--method", "morris", "--samples", "4", "-n", "300", "--seed", "2")
+    data = json.loads(invoke(*args, "-w", "1", "--format", "json").stdout)
+    assert data["provenance"]["levels"] == 4 and data["provenance"]["evaluations"] == 4 * 12
+    effects = data["outputs"][0]["effects"]
+    assert [e["mu_star"] for e in effects] == sorted((e["mu_star"] for e in effects), reverse=True)
+    out = invoke(*args, "-w", "1", columns=columns).stdout
+    assert all(len(line) <= columns for line in out.splitlines() if not line.startswith("replay"))
+    top = effects[0]
+    assert f"{100 * top['mu_star']:.1f} pp ±{100 * top['mu_star_conf']:.1f}" in out
+    assert "+0.0 pp" not in out and "-0.0 pp" not in out
+    header = invoke(*args, "-w", "1", "--format", "csv").stdout.splitlines()[0].split(",")
+    assert {"mu_star", "mu_star_conf", "mu", "sigma"} <= set(header)
 
 
 def test_plot_writes_a_png(tmp_path):

@@ -155,8 +155,9 @@ Effect = SobolIndex | MorrisEffect
 class Sensitivity:
     """What a sensitivity analysis found; `to_dict()` for JSON, `records()` for CSV.
 
-    `samples` holds each evaluation's input values (one row per evaluation used, one column
-    per input) and `evaluations` its outputs (one column per output, in `outputs` order).
+    `points` holds each evaluation's input values (one row per evaluation finished, one
+    column per input, in `inputs` order) and `evaluations` its outputs (one column per
+    output, in `outputs` order; a date in days from the scenario's first round).
     """
 
     method: str
@@ -164,7 +165,7 @@ class Sensitivity:
     outputs: tuple[OutputSummary, ...]
     effects: tuple[Effect, ...]
     provenance: dict[str, Any]
-    samples: np.ndarray = field(repr=False, compare=False)
+    points: np.ndarray = field(repr=False, compare=False)
     evaluations: np.ndarray = field(repr=False, compare=False)
 
     @property
@@ -445,6 +446,7 @@ def sensitivity(
         "inputs": len(inputs),
         "evaluations": len(values),
         "evaluations_finished": int(done.sum()) * group,
+        "date_origin": reference.isoformat() if reference is not None else None,
         "stopped_by": stop,
         "salib": salib_version(),
     }

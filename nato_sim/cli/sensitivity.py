@@ -40,7 +40,6 @@ from nato_sim.cli.app import (
     OutputOption,
     SeedOption,
     SetOption,
-    WorkersOption,
     app,
     check_plot,
     emit,
@@ -231,6 +230,10 @@ def _index(value: float, conf: float) -> str:
 
 
 def _morris_number(summary: OutputSummary, value: float, sign: bool = False) -> str:
+    digits = 2 if summary.kind == "round" else 1
+    scale = 100 if summary.kind == "probability" else 1
+    if round(scale * value, digits) == 0:
+        value, sign = 0.0, False  # no `+0.0` nor `-0.0`
     form = "+" if sign else ""
     if summary.kind == "probability":
         return f"{100 * value:{form}.1f} pp"
@@ -368,7 +371,16 @@ def sensitivity_command(
         int, typer.Option("--levels", min=2, help="Morris grid levels (even).")
     ] = DEFAULT_LEVELS,
     seed: SeedOption = None,
-    workers: WorkersOption = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Processes to run evaluations in (default: all cores). Results do not "
+            "depend on it.",
+        ),
+    ] = None,
     scheduler: SchedulerOption = None,
     max_total_trials: Annotated[
         int,
