@@ -97,9 +97,13 @@ def _remote_call(fingerprint: str, function: Callable[..., Any], state: Any, *ar
             "bit-identical. Install the same nato-sim and numpy on every worker"
         )
     _TASK.state = state
+    # A run inside the task (a sweep point) runs in this worker, whatever context the
+    # worker's threads were started from.
+    token = _ACTIVE.set(None)
     try:
         return function(*args)
     finally:
+        _ACTIVE.reset(token)
         del _TASK.state
 
 
