@@ -72,6 +72,18 @@ def test_simulate_on_the_cluster_is_bit_identical(address):
     assert executor.active_cluster() is None
 
 
+def test_a_precision_run_stops_at_the_same_block_on_the_cluster(address):
+    # On a cluster a task runs several blocks; the run still stops at the first block
+    # boundary where the intervals are narrow enough, as here.
+    options = {"workers": 1, "precision": 0.004, "min_trials": 4_000, "block_size": 1_000}
+    local = nato_sim.simulate(MINIMAL, 400_000, 7, **options)
+    with nato_sim.using_scheduler(address):
+        remote = nato_sim.simulate(MINIMAL, 400_000, 7, **options)
+    assert local.provenance["stopped_by"] == "precision" and local.trials < 400_000
+    assert local.to_dict() == remote.to_dict()
+    assert same_counts(local.counts, remote.counts)
+
+
 @pytest.mark.parametrize(
     "args",
     [

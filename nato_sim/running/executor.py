@@ -107,12 +107,6 @@ def _remote_call(fingerprint: str, function: Callable[..., Any], state: Any, *ar
         del _TASK.state
 
 
-def _keep(state: Any) -> Any:
-    """The executor's state as a task's result: a worker that held it and was lost can
-    compute it again, which data scattered from here could not."""
-    return state
-
-
 @dataclass
 class Cluster:
     """A connection to a Dask scheduler: its client, and whether closing it is ours to do."""
@@ -259,16 +253,17 @@ def using_scheduler(
 class DaskExecutor:
     """Tasks on the workers of a Dask cluster (see `Executor`).
 
-    The state goes to the cluster once, as the result of a task that a worker can compute
-    again if the one holding it is lost. Dask runs a task again when its worker dies (up
-    to its ``allowed-failures`` setting); only past that is the loss a `WorkerError`.
+    The state (a compiled scenario, a plan of evaluations: kilobytes) goes with every task:
+    any worker can run any task, with no copy to fetch first or to lose with a worker. Dask
+    runs a task again when its worker dies (up to its ``allowed-failures`` setting); only
+    past that is the loss a `WorkerError`.
     """
 
     def __init__(self, cluster: Cluster, state: Any) -> None:
         self._client = cluster.client
         self._address = cluster.address
         self._fingerprint = code_fingerprint()
-        self._state = self._client.submit(_keep, state, pure=False)
+        self._state = state
         self._pending: set = set()
 
     def submit(self, function: Callable[..., Any], *args: Any) -> Any:
@@ -301,11 +296,10 @@ class DaskExecutor:
             self._pending.discard(handle)
 
     def close(self, *, finished: bool) -> None:
-        """Cancel the tasks not collected yet (none when `finished`) and free the state."""
+        """Cancel the tasks not collected yet (none when `finished`)."""
         try:
             if self._pending:
                 self._client.cancel(list(self._pending))
-            self._client.cancel([self._state])
         except Exception:  # noqa: BLE001 - closing after a lost connection: nothing to free
             pass
         self._pending.clear()

@@ -60,6 +60,8 @@ __all__ = [
 ]
 
 BLOCK_SIZE = 2**16
+# Blocks per task on a Dask cluster (one per task in local worker processes).
+REMOTE_BLOCKS = 8
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,9 @@ def block_trials(index: int, trials: int | None, block_size: int) -> int:
     return max(0, min(block_size, trials - index * block_size))
 
 
-def _worker_block(root: np.random.SeedSequence, index: int, n: int) -> Counts:
-    return run_seeded_block(worker_state(), n, root, index)
+def _worker_blocks(root: np.random.SeedSequence, first: int, sizes: list[int]) -> list[Counts]:
+    """Blocks `first`, `first + 1`, ... of the given sizes, in the worker's scenario."""
+    return [run_seeded_block(worker_state(), n, root, first + k) for k, n in enumerate(sizes)]
 
 
 def default_workers() -> int:
@@ -182,21 +185,33 @@ def _parallel_blocks(
     compiled, root, trials, n_blocks, workers, block_size
 ) -> Generator[Block, None, None]:
     pool = WorkerPool(workers, compiled)
+    # A task on a Dask cluster costs milliseconds to send and collect, as much as a small
+    # block: there, a task runs several consecutive blocks, as long as every worker still
+    # gets a couple of tasks.
+    per_task = 1
+    if pool.remote:
+        per_task = REMOTE_BLOCKS if n_blocks is None else n_blocks // (2 * workers)
+        per_task = max(1, min(REMOTE_BLOCKS, per_task))
     pending: deque = deque()
     next_index = 0
     finished = False
     try:
         while True:
-            # Keep a few blocks queued per worker, never all: the caller may stop early.
+            # Keep a few tasks queued per worker, never all: the caller may stop early.
             while len(pending) < 2 * workers and (n_blocks is None or next_index < n_blocks):
-                n = block_trials(next_index, trials, block_size)
-                pending.append((next_index, n, pool.submit(_worker_block, root, next_index, n)))
-                next_index += 1
+                last = next_index + per_task
+                if n_blocks is not None:
+                    last = min(last, n_blocks)
+                sizes = [block_trials(i, trials, block_size) for i in range(next_index, last)]
+                future = pool.submit(_worker_blocks, root, next_index, sizes)
+                pending.append((next_index, sizes, future))
+                next_index = last
             if not pending:
                 finished = True
                 return
-            index, n, future = pending.popleft()
-            yield Block(index, n, pool.result(future))
+            index, sizes, future = pending.popleft()
+            for k, counts in enumerate(pool.result(future)):
+                yield Block(index + k, sizes[k], counts)
     finally:
         # Stopped early (Ctrl-C, a precision reached, a dead worker): blocks still running
         # would be thrown away, so their workers are stopped rather than waited for.

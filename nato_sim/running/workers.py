@@ -92,6 +92,11 @@ class WorkerPool:
         )
         self._processes: dict[int, Any] = {}
 
+    @property
+    def remote(self) -> bool:
+        """True when the tasks go to a Dask cluster (inside `using_scheduler`)."""
+        return self._remote is not None
+
     def submit(self, function, *args) -> Future:
         """Queue `function(*args)` to run in a worker."""
         if self._remote is not None:
