@@ -119,9 +119,8 @@ class _Block:
         "ended",
         "first_raised",
         "decline",
-        "declare",
-        "undeclared",
-        "early_chance",
+        "declared_from",
+        "extended_in",
     )
 
     def __init__(self, cs: Compiled, n: int, draws: Draws, layout: Layout) -> None:
@@ -142,7 +141,7 @@ class _Block:
         # Drawn after the parameters above, so that a scenario without them keeps its draws.
         decline = draws.params(cs.decline, n) if cs.decline else None
         declare = draws.params(tuple(cs.declare_chance[c] for c in layout.floated), n)
-        self.early_chance = draws.param(cs.early_chance, n) if cs.early_chance is not None else None
+        early_chance = draws.param(cs.early_chance, n) if cs.early_chance is not None else None
 
         # The backings without objections and what each objecting member adds, for the members
         # of round 1, and again from each round in which members join (Layout.epochs).
@@ -167,9 +166,6 @@ class _Block:
         self.decline = (
             trials.table([decline[c] for c in layout.quitters], n) if decline is not None else None
         )
-        # Floated names: the chance that each declares in a round, and whether it has not yet.
-        self.declare = trials.table(declare, n)  # (F, 1) or (F, n)
-        self.undeclared = np.ones((len(layout.floated), n), dtype=bool)
         # log(1 - lift) per liftable unit: the hazard 1 - (1 - lift)^x is then
         # 1 - exp(x * log_keep). log, not log1p: several times faster, and 1 - lift loses
         # nothing a uniform's 53 bits would notice.
@@ -180,6 +176,24 @@ class _Block:
         self.standing = np.empty((n_units, n), dtype=bool)
         for unit, rule in enumerate(cs.unit_rule):
             np.less(uniforms[unit], chance[rule], out=self.standing[unit])
+        # A floated name declares at the end of each round from its `after` - 1 (round 1 at
+        # the earliest) with a chance that does not change within the trial, and an early
+        # extension comes in each round from its first with one: so the round of each is
+        # drawn once, when the trial starts (a geometric variate), rather than round by round.
+        # (F, n): the first round in which each floated name has declared; (n,) or None: the
+        # round in which the trial ends with an early extension (past the last: never).
+        self.declared_from = np.empty((len(layout.floated), n), dtype=np.int16)
+        if len(layout.floated):
+            uniforms = draws.uniform((len(layout.floated), n))
+            for row, (chance_f, after) in enumerate(
+                zip(declare, layout.declare_after, strict=True)
+            ):
+                first = max(int(after), 2)
+                self.declared_from[row] = _first_event(uniforms[row], chance_f, first, cs.rounds)
+        self.extended_in = None
+        if early_chance is not None:
+            uniform = draws.uniform((n,))
+            self.extended_in = _first_event(uniform, early_chance, cs.early_after, cs.rounds)
         # Without withdrawals nobody withdraws: one column, and who is active is one column.
         self.in_race = np.ones((n_cands, n if self.may_withdraw else 1), dtype=bool)
         # The chance that each liftable unit lifts (step a) and that each candidate who may
@@ -328,8 +342,8 @@ def run_block(
                 seen = seen.kept(rows)  # no chances to set for the trials just ended
         if seen is not None:
             _set_chances(state, layout, seen)
-        if state.early_chance is not None and r >= cs.early_after:
-            n_open -= _extend_early(state, cs, r, draws, counts)
+        if state.extended_in is not None and r >= cs.early_after:
+            n_open -= _extend_early(state, cs, r, counts)
             if n_open == 0:
                 break
         lifts, quits, changed = _draw_events(state, layout, r, draws)
@@ -403,7 +417,7 @@ def _decide(
         standing = standing.copy()
         standing[layout.not_yet[r]] = False
     if len(layout.floated):
-        active = _declared(active, layout, trials.pick(state.undeclared, rows))
+        active = _declared(active, layout, trials.pick(state.declared_from, rows) > r)
     pairs = layout.pairs(standing)
     eligible = ~cols.objected(pairs)
     if rows is None:
@@ -437,6 +451,20 @@ def _decide(
     elif len(decided):
         live = ~decided_here
     return _Seen(len(decided), rows, standing, active, live)
+
+
+def _first_event(
+    uniform: np.ndarray, chance: np.ndarray | float, first: int, rounds: int
+) -> np.ndarray:
+    """The round of an event that may happen in each round from `first` on with `chance`
+    (a float, or one per trial), from one uniform per trial: first + G - 1 with G geometric
+    on 1, 2, ..., by inversion, G = floor(log(1 - u) / log(1 - chance)) + 1. Capped at
+    rounds + 1, never: so it fits int16."""
+    chance = np.asarray(chance, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):  # chance 0 or 1: set below
+        tries = np.floor(np.log1p(-uniform) / np.log1p(-chance))
+    tries = np.where(chance <= 0.0, np.inf, np.where(chance >= 1.0, 0.0, tries))
+    return np.minimum(first + tries, rounds + 1).astype(np.int16)
 
 
 def _declared(active: np.ndarray, layout: Layout, undeclared: np.ndarray) -> np.ndarray:
@@ -647,36 +675,18 @@ def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
         quits = uniforms < state.quit
         events = trials.any_row(quits) if events is None else events | trials.any_row(quits)
     if len(layout.floated):
-        declares = _draw_declarations(state, layout, r, draws)
-        if declares is not None:
-            events = declares if events is None else events | declares
+        # A name declaring at the round's end makes its trial one to look at again.
+        declares = trials.any_row(state.declared_from == r + 1) & state.open
+        events = declares if events is None else events | declares
     changed = np.flatnonzero(events) if events is not None else np.zeros(0, dtype=np.intp)
     return lifts, quits, changed
 
 
-def _draw_declarations(state: _Block, layout: Layout, r: int, draws: Draws) -> np.ndarray | None:
-    """Floated names that declare at the end of round r, in place; the trials with any.
-
-    A declaration only makes a name active: it is applied here, to every open trial, and
-    the trials where one happened are looked at again in the next round.
-    """
-    uniforms = draws.aligned(len(layout.floated), state.trial)
-    may = layout.declare_after <= r + 1
-    if not may.any():
-        return None
-    declares = uniforms < state.declare
-    declares &= state.undeclared
-    declares &= state.open
-    declares[~may] = False
-    state.undeclared &= ~declares
-    return trials.any_row(declares)
-
-
-def _extend_early(state: _Block, cs: Compiled, r: int, draws: Draws, counts: Counts) -> int:
+def _extend_early(state: _Block, cs: Compiled, r: int, counts: Counts) -> int:
     """End the open trials in which the allies agree in round r to extend the incumbent's term
-    before the deadline; how many. Drawn for every trial of the block, open or not."""
-    uniform = draws.aligned(1, state.trial)[0]
-    ends = np.flatnonzero((uniform < state.early_chance) & state.open)
+    before the deadline; how many."""
+    assert state.extended_in is not None  # drawn when the trial started
+    ends = np.flatnonzero((state.extended_in == r) & state.open)
     if len(ends):
         state.open[ends] = False
         if state.ended is not None:
