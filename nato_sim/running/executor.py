@@ -242,12 +242,30 @@ def using_scheduler(
         return
     cluster = connect(scheduler, timeout)
     token = _ACTIVE.set(cluster)
+    # A client of our own is ours to keep quiet: a scheduler or connection lost is reported
+    # once, as a WorkerError, not also as the client's log of tracebacks.
+    quiet = _quiet_client_log() if cluster.owned else contextlib.nullcontext()
     try:
-        yield cluster
+        with quiet:
+            yield cluster
     finally:
         _ACTIVE.reset(token)
         if cluster.owned:
-            cluster.client.close()
+            with _quiet_client_log():
+                cluster.client.close()
+
+
+@contextlib.contextmanager
+def _quiet_client_log() -> Iterator[None]:
+    import logging
+
+    logger = logging.getLogger("distributed.client")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 class DaskExecutor:
@@ -288,7 +306,8 @@ class DaskExecutor:
             raise WorkerError(str(error)) from None
         except distributed.client.FutureCancelledError:
             raise WorkerError(
-                f"the Dask scheduler at {self._address} cancelled a task (did it restart?)"
+                f"lost the Dask scheduler at {self._address}, or it cancelled the tasks (was it "
+                "stopped or restarted?)"
             ) from None
         except OSError as error:
             raise WorkerError(f"lost the Dask scheduler at {self._address}: {error}") from None
