@@ -2,7 +2,7 @@
 
 Run from the project root (after the test install, which brings SALib and dask)::
 
-    python benchmarks/sensitivity.py [--quick] [--trials 4000] [--workers 2] [--parts 1,2,3]
+    python benchmarks/sensitivity.py [--quick] [--trials 4000] [--workers 2] [--parts 1,2,3,4]
 
 It prints, for nato-2024 and all its uncertain inputs:
 
@@ -13,7 +13,8 @@ It prints, for nato-2024 and all its uncertain inputs:
    timed (and doubled if it falls short). Target: under 10 minutes;
 3. the scale-out efficiency of a two-worker `LocalCluster` against a one-worker one,
    T(1) / (2 T(2)) on the same design (target at least 0.8), and the overhead per task:
-   what a one-worker cluster takes beyond running the same tasks in this process, per task.
+   what a one-worker cluster takes beyond running the same tasks in this process, per task;
+4. for comparison, `run`'s blocks on this machine's processes and on a LocalCluster.
 
 On a shared machine the figures move with what else runs: the load average is printed.
 """
@@ -71,7 +72,8 @@ def rate(trials: int, samples: int, workers: int) -> None:
     seconds, result = timed(samples=samples, trials=trials, rng=1, workers=workers)
     n = result.provenance["evaluations"]
     print(
-        f"  {workers} worker{'s' if workers > 1 else ''}: {n:,} evaluations of {trials:,} "
+        f"  {'this process' if workers == 1 else f'{workers} processes'}: {n:,} evaluations of "
+        f"{trials:,} "
         f"trials in {seconds:.1f} s = {n / seconds:,.1f} evaluations/s "
         f"({n * trials / seconds:,.0f} trials/s)"
     )
@@ -184,13 +186,41 @@ def scale_out(trials: int, samples: int, repeats: int) -> None:
     )
 
 
+def run_on_a_cluster(trials: int = 5_000_000) -> None:
+    """`run`'s blocks (65,536 trials each) here and on a LocalCluster: where Dask pays."""
+    import distributed
+
+    def seconds(**options) -> float:
+        start = time.perf_counter()
+        nato_sim.simulate(SCENARIO, trials, 1, **options)
+        return time.perf_counter() - start
+
+    seconds(workers=2)  # the worker processes' first start, and the caches
+    here = {n: seconds(workers=n) for n in (1, 2)}
+    there = {}
+    for n in (1, 2):
+        with (
+            distributed.LocalCluster(
+                n_workers=n, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+            ) as cluster,
+            distributed.Client(cluster) as client,
+            nato_sim.using_scheduler(client),
+        ):
+            nato_sim.simulate(SCENARIO, 8 * 65_536 * n, 2)  # the workers warm up
+            there[n] = seconds()
+    print(
+        f"  {trials:,} trials: {here[1]:.2f} s in this process, {here[2]:.2f} s on 2 "
+        f"processes; {there[1]:.2f} s on a 1-worker cluster, {there[2]:.2f} s on 2 workers"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller designs, rougher figures")
     parser.add_argument("--trials", type=int, default=sensitivity_module.DEFAULT_TRIALS)
     parser.add_argument("--workers", type=int, default=2, help="processes for the full run")
     parser.add_argument(
-        "--parts", default="1,2,3", help="which measurements to make, e.g. 3 (default: 1,2,3)"
+        "--parts", default="1,2,3,4", help="which measurements to make, e.g. 3 (default: all)"
     )
     args = parser.parse_args()
     parts = {int(p) for p in args.parts.split(",")}
@@ -208,6 +238,9 @@ def main() -> int:
     if 3 in parts:
         print("3. Scale-out on a LocalCluster")
         scale_out(args.trials, samples, 1 if args.quick else 5)
+    if 4 in parts:
+        print("4. run's blocks on a LocalCluster")
+        run_on_a_cluster(1_000_000 if args.quick else 5_000_000)
     print(f"load average after: {load_average()}")
     return 0
 
