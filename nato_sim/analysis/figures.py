@@ -15,6 +15,7 @@ from nato_sim.output.figures import (
     provenance_line,
     wrap,
 )
+from nato_sim.output.tables import counted
 from nato_sim.results.figures import footer, scenario_title
 from nato_sim.results.summary import Results
 
@@ -298,7 +299,7 @@ def sweep_figure(sweep: Sweep, outcome: str | None = None):
     prov = sweep.provenance
     figure.supxlabel(
         wrap(
-            f"{prov['points']} points, every one with the same seed · " + footer(prov),
+            f"{counted(prov['points'], 'point')}, every one with the same seed · " + footer(prov),
             70 if len(sweep.axes) == 2 else 140,
         ),
         fontsize=8,

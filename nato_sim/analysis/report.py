@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from nato_sim.analysis.compare import Comparison
 from nato_sim.analysis.explain import Explanation
+from nato_sim.output.tables import counted
 from nato_sim.results.formats import pct
 from nato_sim.results.headline import headline
 from nato_sim.results.report import (
@@ -112,7 +113,7 @@ def comparison_body(comparison: Comparison, figures: bool = True) -> str:
         f"<dd>{esc(headline(comparison.variant))}</dd>",
         "</dl>",
         paragraph(
-            f"Both sides ran {prov['trials']:,} trials with seed {prov['seed']} in "
+            f"Both sides ran {counted(prov['trials'], 'trial')} with seed {prov['seed']} in "
             f"{prov['blocks']} blocks of {prov['block_size']:,} (common random numbers), so "
             "their figures differ from the run above by sampling noise only. Intervals of "
             f"differences: {comparison.method}.",
@@ -174,7 +175,8 @@ def explanation_body(explanation: Explanation, figures: bool = True) -> str:
         paragraph(
             "Each objection rule is taken away in turn (its chance set to 0, so it is never "
             f"raised) and the scenario run again with the same seed {prov['seed']} and "
-            f"{prov['trials']:,} trials; rules with the most impact (the share of trials whose "
+            f"{counted(prov['trials'], 'trial')}; rules with the most impact (the share of "
+            "trials whose "
             f"outcome changes) come first. Intervals: {explanation.method}.",
             "note",
         ),

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from nato_sim.output.figures import BLUE, GREY, ORANGE, figure_class, wrap
+from nato_sim.output.tables import counted
 
 if TYPE_CHECKING:
     from nato_sim.analysis.sensitivity import Sensitivity
@@ -55,7 +56,8 @@ def footer(prov: dict) -> str:
     what = "base samples" if prov["method"] == "sobol" else "trajectories"
     return (
         f"{where} · {prov['method'].capitalize()}, {prov['samples']:,} {what}, "
-        f"{prov['evaluations_finished']:,} evaluations of {prov['trials']:,} trials, all with "
+        f"{counted(prov['evaluations_finished'], 'evaluation')} of "
+        f"{counted(prov['trials'], 'trial')}, all with "
         f"seed {prov['seed']} · nato-sim {prov['version']}"
     )
 

@@ -52,6 +52,7 @@ from nato_sim.cli.layout import Col, Fields, Grid, Paragraph, one_line
 from nato_sim.cli.scheduler import SchedulerOption
 from nato_sim.errors import EXIT_INTERRUPTED, WorkerError
 from nato_sim.output.files import rows_to_csv
+from nato_sim.output.tables import counted
 from nato_sim.results.formats import long_date, pct
 
 SOBOL_COLUMNS = ("first", "first_conf", "total", "total_conf")
@@ -134,7 +135,7 @@ def design_text(result: Sensitivity) -> list[str]:
         what, extra = f"trajectories on {p['levels']} levels", 1
     return [
         f"{p['method'].capitalize()}: {p['samples']:,} {what} × ({p['inputs']} inputs + {extra})",
-        f"{p['evaluations']:,} evaluations of {p['trials']:,} trials",
+        f"{counted(p['evaluations'], 'evaluation')} of {counted(p['trials'], 'trial')}",
     ]
 
 
@@ -301,7 +302,8 @@ def notes(result: Sensitivity) -> list[str]:
             "Rows: largest mu* first; a screen, not a share of variance."
         )
     found.append(
-        f"Every evaluation ran {p['trials']:,} trials with seed {p['seed']} (common random "
+        f"Every evaluation ran {counted(p['trials'], 'trial')} with seed {p['seed']} "
+        "(common random "
         "numbers), so evaluations differ by their inputs, not by fresh noise; the noise "
         "share is the mean binomial (within-evaluation) variance over the variance across "
         "evaluations, an upper bound of what noise adds to a total index."

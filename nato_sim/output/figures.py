@@ -15,6 +15,7 @@ from pathlib import Path
 
 from nato_sim.errors import UsageError
 from nato_sim.output.files import write_atomic
+from nato_sim.output.tables import counted
 
 FORMATS = {".png": "png", ".svg": "svg"}
 BLUE, ORANGE, GREY = "#1f77b4", "#d95f02", "#7f7f7f"
@@ -73,7 +74,7 @@ def inline_svg(figure, prefix: str) -> str:
 
 def provenance_line(prov: dict) -> str:
     """Trials, seed and version, for a figure's title."""
-    return f"{prov['trials']:,} trials · seed {prov['seed']} · nato-sim {prov['version']}"
+    return f"{counted(prov['trials'], 'trial')} · seed {prov['seed']} · nato-sim {prov['version']}"
 
 
 def wrap(text: str, width: int = 28) -> str:

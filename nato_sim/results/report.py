@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nato_sim.errors import NatoSimError
+from nato_sim.output.tables import counted
 from nato_sim.results.formats import interval, long_date, pct
 from nato_sim.results.headline import headline
 from nato_sim.results.summary import Results
@@ -465,7 +466,7 @@ def caption_of(results: Results, what: str) -> Html:
 def provenance_note(results: Results) -> str:
     """Trials, seed and version, for a table's foot."""
     prov = results.provenance
-    return f"{prov['trials']:,} trials · seed {prov['seed']} · nato-sim {prov['version']}"
+    return f"{counted(prov['trials'], 'trial')} · seed {prov['seed']} · nato-sim {prov['version']}"
 
 
 def outcome_table(results: Results) -> str:
@@ -645,12 +646,12 @@ def status_html(results: Results) -> str:
     if prov["stopped_by"] == "precision":
         return paragraph(
             f"Stopped when every interval half-width was at most {prov['precision']:g}, "
-            f"after {results.trials:,} trials.",
+            f"after {counted(results.trials, 'trial')}.",
             "note",
         )
     return paragraph(
         f"Precision target NOT reached: some interval half-width is above "
-        f"{prov['precision']:g} after the {results.trials:,} trials allowed.",
+        f"{prov['precision']:g} after the {counted(results.trials, 'trial')} allowed.",
         "partial",
     )
 
@@ -678,7 +679,8 @@ def heading_html(results: Results, level: int = 1) -> str:
             meta.append(f"as of {date_text(scenario.as_of)}")
         meta.append(scenario.description)
     meta.append(
-        f"{prov['scenario']}{overrides_text(prov['overrides'])} · {prov['trials']:,} trials · "
+        f"{prov['scenario']}{overrides_text(prov['overrides'])} · "
+        f"{counted(prov['trials'], 'trial')} · "
         f"seed {prov['seed']} · nato-sim {prov['version']}"
     )
     parts.append(paragraph(" · ".join(meta), "meta"))
