@@ -30,6 +30,7 @@ from nato_sim.errors import (
     NatoSimError,
     OutputError,
     ScenarioError,
+    WorkerError,
 )
 from nato_sim.output.paths import check_output_path
 
@@ -242,6 +243,20 @@ def main() -> None:
         # Data still buffered would otherwise meet a closed pipe or a full disk while the
         # interpreter exits, which reports it as an ignored exception.
         finish_stdout(started_on)
+
+
+def exit_if_partial(
+    lost: WorkerError | None, partial: bool, finished: str, interrupted: str
+) -> None:
+    """After partial results are printed: say why on stderr and exit with the code that
+    says it (a worker died, or Ctrl-C). `finished` says what was printed ("the results of the
+    1,000 trials finished before are printed"), `interrupted` is the whole Ctrl-C message."""
+    if lost is not None:
+        typer.echo(f"error: {lost.reason}; {finished}, marked partial", err=True)
+        raise typer.Exit(lost.exit_code)
+    if partial:
+        typer.echo(interrupted, err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def emit(text: str, output: str | None) -> None:

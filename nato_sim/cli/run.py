@@ -20,6 +20,7 @@ from nato_sim.cli.app import (
     app,
     check_plot,
     emit,
+    exit_if_partial,
     handle_errors,
     seed_or_fresh,
     stderr_console,
@@ -150,17 +151,10 @@ def run(
         recorder = Console(record=True, width=120, file=io.StringIO())
         print_results(results, recorder)
         emit(recorder.export_text(), output)
-    if lost is not None:
-        typer.echo(
-            f"error: {lost.reason}; the results of the {counted(results.trials, 'trial')} finished "
-            "before are printed, marked partial",
-            err=True,
-        )
-        raise typer.Exit(lost.exit_code)
-    if results.partial:
-        typer.echo(
-            f"interrupted after {counted(results.trials, 'trial')}; the results are "
-            "partial (marked as such)",
-            err=True,
-        )
-        raise typer.Exit(EXIT_INTERRUPTED)
+    exit_if_partial(
+        lost,
+        results.partial,
+        f"the results of the {counted(results.trials, 'trial')} finished before are printed",
+        f"interrupted after {counted(results.trials, 'trial')}; the results are partial "
+        "(marked as such)",
+    )

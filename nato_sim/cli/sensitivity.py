@@ -43,6 +43,7 @@ from nato_sim.cli.app import (
     app,
     check_plot,
     emit,
+    exit_if_partial,
     handle_errors,
     seed_or_fresh,
     stderr_console,
@@ -473,17 +474,11 @@ def sensitivity_command(
         recorder = Console(record=True, width=120, file=io.StringIO())
         recorder.print(sensitivity_view(result), crop=False)
         emit(recorder.export_text(), output)
-    if lost is not None:
-        typer.echo(
-            f"error: {lost.reason}; the indices of the {p['evaluations_finished']:,} "
-            "evaluations finished before are printed, marked partial",
-            err=True,
-        )
-        raise typer.Exit(lost.exit_code)
-    if result.partial:
-        typer.echo(
-            f"interrupted after {p['evaluations_finished']:,} of {p['evaluations']:,} "
-            "evaluations; the indices are partial (marked as such)",
-            err=True,
-        )
-        raise typer.Exit(EXIT_INTERRUPTED)
+    exit_if_partial(
+        lost,
+        result.partial,
+        f"the indices of the {counted(p['evaluations_finished'], 'evaluation')} finished "
+        "before are printed",
+        f"interrupted after {p['evaluations_finished']:,} of {p['evaluations']:,} "
+        "evaluations; the indices are partial (marked as such)",
+    )

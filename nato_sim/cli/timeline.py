@@ -32,6 +32,7 @@ from nato_sim.cli.app import (
     app,
     check_plot,
     emit,
+    exit_if_partial,
     handle_errors,
     seed_or_fresh,
     stderr_console,
@@ -276,17 +277,11 @@ def timeline_command(
         recorder.print(timeline_view(result, overrides), crop=False)
         emit(recorder.export_text(), output)
     p = result.provenance
-    if lost is not None:
-        typer.echo(
-            f"error: {lost.reason}; what was run before ({p['snapshots_finished']} of "
-            f"{p['snapshots']} snapshots finished) is printed, marked partial",
-            err=True,
-        )
-        raise typer.Exit(lost.exit_code)
-    if result.partial:
-        typer.echo(
-            f"interrupted with {p['snapshots_finished']} of {p['snapshots']} snapshots "
-            "finished; the results are partial (marked as such)",
-            err=True,
-        )
-        raise typer.Exit(EXIT_INTERRUPTED)
+    exit_if_partial(
+        lost,
+        result.partial,
+        f"what was run before ({p['snapshots_finished']} of {p['snapshots']} snapshots "
+        "finished) is printed",
+        f"interrupted with {p['snapshots_finished']} of {p['snapshots']} snapshots "
+        "finished; the results are partial (marked as such)",
+    )
