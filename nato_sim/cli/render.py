@@ -17,7 +17,7 @@ from rich.text import Text
 
 from nato_sim.cli.layout import BAR_WIDTH, Col, Fields, Grid, Paragraph, bar, one_line, wrap_words
 from nato_sim.output.tables import counted
-from nato_sim.results.formats import interval, long_date, pct
+from nato_sim.results.formats import interval, long_date, param_text, pct
 from nato_sim.results.headline import headline
 from nato_sim.results.stats import half_width
 from nato_sim.results.summary import Results
@@ -148,17 +148,6 @@ def widest_half_width(results: Results) -> float:
     counts = [row.count for row in results.outcomes]
     counts += [round(row.probability_by * n) for row in results.rounds]
     return max((half_width(k, n) for k in counts), default=0.0)
-
-
-def param_text(value: Any) -> str:
-    """A parameter as the scenario gives it: `0.5`, `uniform 0.6–0.95`, `beta(2, 5)`."""
-    uniform = getattr(value, "uniform", None)
-    if uniform is not None:
-        return f"uniform {uniform[0]:g}–{uniform[1]:g}"
-    beta = getattr(value, "beta", None)
-    if beta is not None:
-        return f"beta({beta[0]:g}, {beta[1]:g})"
-    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
 def assumptions(results: Results) -> Pairs | None:

@@ -7,6 +7,7 @@ same wherever it appears: `87.2–88.1%` for probabilities, `+1.2 to +3.4 pp` fo
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from nato_sim.scenario.dates import PartialDate
 
@@ -99,3 +100,14 @@ def long_date(value: dt.date | PartialDate) -> str:
             return str(value.year)
         return f"{MONTHS[value.month - 1]} {value.year}"
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def param_text(value: Any) -> str:
+    """A parameter as the scenario gives it: `0.5`, `uniform 0.6–0.95`, `beta(2, 5)`."""
+    uniform = getattr(value, "uniform", None)
+    if uniform is not None:
+        return f"uniform {uniform[0]:g}–{uniform[1]:g}"
+    beta = getattr(value, "beta", None)
+    if beta is not None:
+        return f"beta({beta[0]:g}, {beta[1]:g})"
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)

@@ -24,7 +24,7 @@ from typing import Any
 
 from nato_sim.errors import NatoSimError
 from nato_sim.output.tables import counted
-from nato_sim.results.formats import interval, long_date, pct
+from nato_sim.results.formats import interval, long_date, param_text, pct
 from nato_sim.results.headline import headline
 from nato_sim.results.summary import Results
 from nato_sim.scenario.claims import Claim
@@ -157,17 +157,6 @@ def date_text(value: dt.date | PartialDate | None) -> str:
     return "–" if value is None else long_date(value)
 
 
-def number_text(value: Any) -> str:
-    """A parameter as the scenario gives it: `0.5`, `uniform 0.6–0.95`, `beta(2, 5)`."""
-    uniform = getattr(value, "uniform", None)
-    if uniform is not None:
-        return f"uniform {uniform[0]:g}–{uniform[1]:g}"
-    beta = getattr(value, "beta", None)
-    if beta is not None:
-        return f"beta({beta[0]:g}, {beta[1]:g})"
-    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
-
-
 def scenario_of(results: Results) -> Scenario | None:
     """The scenario a run was made from, when the results keep it."""
     return getattr(results, "scenario", None)
@@ -237,14 +226,14 @@ def assumptions(results: Results) -> list[tuple[str, str, str]]:
     rows.append(
         (
             "decision.min_support",
-            number_text(decision.min_support),
+            param_text(decision.min_support),
             "a candidate needs backing above this share of the members' weight",
         )
     )
     rows.append(
         (
             "dynamics.bandwagon",
-            number_text(scenario.dynamics.bandwagon),
+            param_text(scenario.dynamics.bandwagon),
             "how much faster the last holdouts give way (0: not at all)",
         )
     )
@@ -256,7 +245,7 @@ def assumptions(results: Results) -> list[tuple[str, str, str]]:
         rows.append(
             (
                 "decision.extend_chance",
-                number_text(decision.extend_chance),
+                param_text(decision.extend_chance),
                 "chance that the incumbent's term is extended when nobody is agreed in time",
             )
         )
@@ -271,7 +260,7 @@ def assumptions(results: Results) -> list[tuple[str, str, str]]:
         rows.append(
             (
                 "decision.early_extension",
-                f"{number_text(early.chance)} a round from round {early.after}",
+                f"{param_text(early.chance)} a round from round {early.after}",
                 "chance of extending the incumbent before the deadline, in a round without "
                 "appointment",
             )
@@ -288,7 +277,7 @@ def assumptions(results: Results) -> list[tuple[str, str, str]]:
     rows.append(
         (
             "support.default",
-            number_text(scenario.support.default),
+            param_text(scenario.support.default),
             "a member's backing of a candidate unless the scenario says otherwise",
         )
     )
