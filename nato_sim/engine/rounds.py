@@ -460,11 +460,19 @@ def _first_event(
     (a float, or one per trial), from one uniform per trial: first + G - 1 with G geometric
     on 1, 2, ..., by inversion, G = floor(log(1 - u) / log(1 - chance)) + 1. Capped at
     rounds + 1, never: so it fits int16."""
+    tries = np.negative(uniform)
+    np.log1p(tries, out=tries)
     chance = np.asarray(chance, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):  # chance 0 or 1: set below
-        tries = np.floor(np.log1p(-uniform) / np.log1p(-chance))
-    tries = np.where(chance <= 0.0, np.inf, np.where(chance >= 1.0, 0.0, tries))
-    return np.minimum(first + tries, rounds + 1).astype(np.int16)
+        tries /= np.log1p(-chance)
+    np.floor(tries, out=tries)
+    # log(1 - 0) = 0 and log(1 - 1) = -inf give 0/0 or x/0, and x/-inf: never, or at once.
+    never, at_once = chance <= 0.0, chance >= 1.0
+    if never.any() or at_once.any():
+        tries = np.where(never, np.inf, np.where(at_once, 0.0, tries))
+    tries += first
+    np.minimum(tries, rounds + 1, out=tries)
+    return tries.astype(np.int16)
 
 
 def _declared(active: np.ndarray, layout: Layout, undeclared: np.ndarray) -> np.ndarray:
