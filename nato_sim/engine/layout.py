@@ -122,6 +122,7 @@ class Layout:
             [c for c, chance in enumerate(cs.declare_chance) if chance is not None],
             dtype=np.intp,
         )
+        self.floated_rows = rows_of(self.floated)
         may_declare = np.zeros(n_cands, dtype=bool)
         may_declare[self.floated] = True
         # Members who join during the race: from the round each joins, it counts in every
@@ -246,6 +247,13 @@ class Layout:
             dtype=np.intp,
         )
         self.quitter_rows = rows_of(self.quitters)
+        # Of those, the ones whose decline chance is not the constant 0: their rows in
+        # `quitters`, and as rows of the candidates.
+        self.decliners = [
+            q for q, c in enumerate(self.quitters) if cs.decline and not _is_zero(cs.decline[c])
+        ]
+        self.decliner_rows = rows_of(self.decliners)
+        self.decliner_cands = rows_of(self.quitters[self.decliners])
         # Candidates in the race from round 1 who never withdraw: active in every round.
         self.always_active = cs.enters <= 1
         self.always_active[self.quitters] = False

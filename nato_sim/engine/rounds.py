@@ -23,7 +23,7 @@ import numpy as np
 from nato_sim.engine import trial_arrays as trials
 from nato_sim.engine.compiled import Compiled
 from nato_sim.engine.draws import Draws
-from nato_sim.engine.layout import Layout
+from nato_sim.engine.layout import Layout, rows_of
 
 # Backings are float sums of shares, and equal backings reached by different sums can differ in
 # the last bits; values closer than this count as equal, for ties and for `min_support`.
@@ -160,11 +160,30 @@ class _Block:
         self.may_withdraw = any(np.any(np.asarray(v) > 0) for v in withdraw) or (
             decline is not None and any(np.any(np.asarray(v) > 0) for v in decline)
         )
-        # The chance of each candidate who may withdraw (when behind) or decline (in any
-        # standing): (Q, 1) or (Q, n); no decline table when nobody may decline.
+        # A floated name's declaration changes what happens next in its trial only if the
+        # name may be appointed (it reaches min_support in some trial, with some
+        # membership), someone may withdraw (the front-runner may change), or it is objected
+        # to (objections feel pressure only while their candidate is active). The rows of
+        # `declared_from` of those names: a trial in which only others declare is not looked
+        # at again for it (`_draw_events`).
+        qualifies = [self.qualifies] + [tables[2] for tables in self.joined.values()]
+        self.declaring = rows_of(
+            [
+                f
+                for f, c in enumerate(layout.floated)
+                if self.may_withdraw
+                or c in layout.objected
+                or any(q[c].any() for q in qualifies)
+            ]
+        )
+        # The chance of each candidate who may withdraw (when behind), (Q, 1) or (Q, n), and
+        # of each who may decline (in any standing), one row per `Layout.decliners`; no
+        # decline table when no candidate has a decline chance.
         self.withdraw = trials.table([withdraw[c] for c in layout.quitters], n)
         self.decline = (
-            trials.table([decline[c] for c in layout.quitters], n) if decline is not None else None
+            trials.table([decline[layout.quitters[q]] for q in layout.decliners], n)
+            if decline is not None
+            else None
         )
         # log(1 - lift) per liftable unit: the hazard 1 - (1 - lift)^x is then
         # 1 - exp(x * log_keep). log, not log1p: several times faster, and 1 - lift loses
@@ -198,9 +217,10 @@ class _Block:
         self.in_race = np.ones((n_cands, n if self.may_withdraw else 1), dtype=bool)
         # The chance that each liftable unit lifts (step a) and that each candidate who may
         # withdraw does (step b) at the end of the round, as of when the trial's state was
-        # last looked at: it only changes when the state does. 0 where it cannot happen, and
-        # in ended trials. The first round sets them for every trial before any is read: until
-        # then, one column, which compacting leaves alone.
+        # last looked at: it only changes when the state does. 0 where it cannot happen; left
+        # as it was in ended trials, whose events are never looked at. The first round sets
+        # them for every trial before any is read: until then, one column, which compacting
+        # leaves alone.
         self.hazard = np.zeros((layout.n_liftable, 1))
         self.hazards_fixed = False  # whether `hazard` holds every trial's fixed hazards
         n_quit = len(layout.quitters) if self.may_withdraw else 0
@@ -479,21 +499,18 @@ def _declared(active: np.ndarray, layout: Layout, undeclared: np.ndarray) -> np.
     """`active` (C, 1) or (C, n), less the floated names that have not declared (F, n)."""
     out = np.empty((len(active), undeclared.shape[1]), dtype=bool)
     out[:] = active
-    out[layout.floated] &= ~undeclared
+    out[layout.floated_rows] &= ~undeclared
     return out
 
 
-def _open_only(state: _Block, seen: _Seen) -> _Seen | None:
-    """The trials of `seen` (picked out, some just decided) still open, None if none is; the
-    chances of those just decided set to 0, since nothing happens in them any more.
+def _open_only(seen: _Seen) -> _Seen | None:
+    """The trials of `seen` (picked out, some just decided) still open, None if none is.
 
-    Only after the first round, which sets the chances of every trial of the working set.
+    The chances of those just decided are left as they were: an ended trial's events are
+    never looked at (`_draw_events`, `_apply_events`).
     """
     rows, live = seen.rows, seen.live
     assert rows is not None and live is not None  # picked-out trials, some of them ended
-    ended = rows[~live]
-    trials.put(state.hazard, ended, 0.0)
-    trials.put(state.quit, ended, 0.0)
     still = np.flatnonzero(live)
     if not len(still):
         return None
@@ -519,31 +536,37 @@ def _seen_backing(state: _Block, layout: Layout, seen: _Seen) -> np.ndarray:
         else trials.pick_rows(state.base, backed.rows, rows)
     )
     contrib = trials.pick_rows(state.contrib, backed.pair_rows, rows)
-    return _backing(base, layout.pairs(seen.standing), contrib, backed.pairs_of)
+    pairs = layout.pairs(seen.standing)
+    # Picked out of a per-trial base, the trials' bases are a copy of their own, and the
+    # backings are written over it. Otherwise the base is the block's own (every trial, or
+    # one column for all): the backings go to a new array.
+    if rows is None or state.base.shape[1] == 1:
+        base = np.broadcast_to(base, (len(base), pairs.shape[1])).copy()
+    return _backing(base, pairs, contrib, backed.pairs_of)
 
 
 def _backing(
     base: np.ndarray, pairs: np.ndarray, contrib: np.ndarray, pairs_of: list[list[int]]
 ) -> np.ndarray:
-    """Each candidate's backing: its base less what the pairs still objecting withhold.
+    """Each candidate's backing, written over `base`: its base less what the pairs still
+    objecting withhold.
 
-    `base` has a row per candidate, `pairs` one per pair, `contrib` one per pair of
-    `pairs_of` (what its member's support adds), and `pairs_of` lists each candidate's pairs
-    by their row in `pairs` and, in the same order, in `contrib`.
+    `base` has a row per candidate and a column per trial, `pairs` a row per pair,
+    `contrib` one per pair of `pairs_of` (what its member's support adds), and `pairs_of`
+    lists each candidate's pairs by their row in `pairs` and, in the same order, in
+    `contrib`.
     """
-    backing = np.empty((len(pairs_of), pairs.shape[1]))
     first = 0  # the row in `contrib` of the candidate's first pair
-    for row, (own, pairs_here) in enumerate(zip(base, pairs_of, strict=True)):
+    for own, pairs_here in zip(base, pairs_of, strict=True):
         if not pairs_here:
-            backing[row] = own
             continue
         # Summed in the order of the pairs, without copying their rows out.
         total = pairs[pairs_here[0]] * contrib[first]
         for offset, pair in enumerate(pairs_here[1:], start=1):
             total += pairs[pair] * contrib[first + offset]
-        np.subtract(own, total, out=backing[row])
+        own -= total
         first += len(pairs_here)
-    return backing
+    return base
 
 
 def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
@@ -551,7 +574,7 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
     from the state seen there; 0 in those that ended: nothing happens in them any more."""
     if seen.rows is not None and seen.live is not None:
         # Picked-out trials: work on those still open only, rather than mask the others.
-        still_open = _open_only(state, seen)
+        still_open = _open_only(seen)
         if still_open is None:
             return  # every trial looked at has just ended: no chance left to set
         seen = still_open
@@ -580,10 +603,14 @@ def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
             behind &= live
         quit = trials.pick(state.withdraw, rows) * behind
         if state.decline is not None:
-            # Declining happens in any standing: 1 - (1 - withdraw) (1 - decline).
-            leaves = active[may] if live is None else active[may] & live
-            keep = 1.0 - trials.pick(state.decline, rows) * leaves
-            keep *= 1.0 - quit
+            # Declining happens in any standing: 1 - (1 - withdraw) (1 - decline), for every
+            # quitter (those who never decline get 1 - (1 - withdraw)).
+            keep = 1.0 - quit
+            if layout.decliners:
+                leaves = active[layout.decliner_cands]
+                if live is not None:
+                    leaves = leaves & live
+                keep[layout.decliner_rows] *= 1.0 - trials.pick(state.decline, rows) * leaves
             quit = 1.0 - keep
         if rows is None:
             state.quit = quit
@@ -633,17 +660,23 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen, backing: np.ndarray
             elif not active[c, 0]:
                 can_lift[unit] = False
     else:
-        # A bloc against several candidates feels the highest backing among those active.
-        masked = np.where(active[position >= 0], backing, -np.inf)
-        pressure = np.stack(
-            [masked[position[cands]].max(axis=0) for cands in layout.liftable_cands]
-        )
-        unit_active = np.isfinite(pressure)
-        pressure = np.where(unit_active, pressure, 0.0)
-        hazard = np.multiply(bandwagon, pressure)
-        hazard += 1.0
-        hazard *= log_keep
-        trials.and_rows(can_lift, unit_active)
+        # A bloc against several candidates feels the highest backing among those active,
+        # and can lift only while one of them is. Those not in the race count as backing 0:
+        # backings are at least 0, so that never raises the highest.
+        hazard = np.empty(can_lift.shape)
+        for unit, cands in enumerate(layout.liftable_cands):
+            pressure = any_active = None
+            for c in cands:
+                value = backing[position[c]] * active[c]
+                if pressure is None:
+                    pressure, any_active = value, active[c].copy()
+                else:
+                    np.maximum(pressure, value, out=pressure)
+                    any_active |= active[c]
+            np.multiply(bandwagon, pressure, out=hazard[unit])
+            hazard[unit] += 1.0
+            hazard[unit] *= log_keep[unit]
+            can_lift[unit] &= any_active
     # hazard = 1 - exp(log_keep * (1 + bandwagon * pressure)), in place. exp costs half of
     # expm1, and the digits expm1 would keep below 1e-16 are finer than a uniform's.
     np.exp(hazard, out=hazard)
@@ -682,12 +715,15 @@ def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
         uniforms = draws.aligned(len(layout.quitters), state.trial)
         quits = uniforms < state.quit
         events = trials.any_row(quits) if events is None else events | trials.any_row(quits)
-    if len(layout.floated):
+    if len(state.declared_from[state.declaring]):
         # A name declaring at the round's end makes its trial one to look at again.
-        declares = trials.any_row(state.declared_from == r + 1) & state.open
+        declares = trials.any_row(state.declared_from[state.declaring] == r + 1)
         events = declares if events is None else events | declares
-    changed = np.flatnonzero(events) if events is not None else np.zeros(0, dtype=np.intp)
-    return lifts, quits, changed
+    if events is None:
+        return lifts, quits, np.zeros(0, dtype=np.intp)
+    # Ended trials keep the chances they had and so may draw events: they are ignored.
+    events &= state.open
+    return lifts, quits, np.flatnonzero(events)
 
 
 def _extend_early(state: _Block, cs: Compiled, r: int, counts: Counts) -> int:
@@ -699,9 +735,6 @@ def _extend_early(state: _Block, cs: Compiled, r: int, counts: Counts) -> int:
         state.open[ends] = False
         if state.ended is not None:
             state.ended[ends] = r
-        # Nothing happens in an ended trial any more.
-        trials.put(state.hazard, ends, 0.0)
-        trials.put(state.quit, ends, 0.0)
         counts.outcomes[len(cs.candidate_ids)] += len(ends)
         counts.early_round[r - 1] += len(ends)
     return len(ends)
@@ -723,6 +756,11 @@ def _apply_events(
     Returns the new (standing, in_race) at `rows`, which the next round looks at; None when
     `rows` is None.
     """
+    if rows is None:
+        # Ended trials keep the chances they had, so they may have drawn events: ignored.
+        for events in (lifts, quits):
+            if events is not None:
+                events &= state.open
     standing = trials.pick(state.standing, rows)
     before = layout.rules(standing)
     # Only standing objections have a chance to lift: flipping them clears them.
