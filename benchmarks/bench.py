@@ -155,8 +155,10 @@ def main() -> int:
         f"{engine_trials:,} engine and {reference_trials:,} reference trials, and of "
         f"{floor_blocks} pairs of a block and its floor\n"
     )
+    labels = {name: Path(name).stem if name.endswith(".yaml") else name for name in names}
+    width = max(22, *(len(label) + 2 for label in labels.values()))
     head = (
-        f"{'scenario':<22}{'trials/s':>12}{'speed-up':>10}{'':>6}"
+        f"{'scenario':<{width}}{'trials/s':>12}{'speed-up':>10}{'':>6}"
         f"{'uniforms/trial':>16}{'vs floor':>10}{'':>6}"
         f"{f'{args.workers} workers/s':>14}"
     )
@@ -172,9 +174,8 @@ def main() -> int:
         par_seconds, _ = run_engine(compiled, engine_trials, workers=args.workers)
         ok_speed, ok_floor = speedup >= SPEEDUP_TARGET, floor <= FLOOR_TARGET
         failures += (not ok_speed) + (not ok_floor)
-        label = Path(name).stem if name.endswith(".yaml") else name
         print(
-            f"{label:<22}{rate:>12,.0f}{speedup:>9,.0f}x{verdict(ok_speed):>6}"
+            f"{labels[name]:<{width}}{rate:>12,.0f}{speedup:>9,.0f}x{verdict(ok_speed):>6}"
             f"{counts.uniforms / engine_trials:>16.1f}"
             f"{floor:>9.2f}x{verdict(ok_floor):>6}{engine_trials / par_seconds:>14,.0f}"
         )
