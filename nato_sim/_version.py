@@ -1,3 +1,3 @@
 """The package version: the one place it is written."""
 
-__version__ = "0.5.0"
+__version__ = "0.5.1"

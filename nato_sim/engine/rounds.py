@@ -571,7 +571,7 @@ def _backing(
 
 def _set_chances(state: _Block, layout: Layout, seen: _Seen) -> None:
     """Set the chances of steps a and b at the round's end in the trials just looked at,
-    from the state seen there; 0 in those that ended: nothing happens in them any more."""
+    from the state seen there. Those that ended keep theirs: their events are ignored."""
     if seen.rows is not None and seen.live is not None:
         # Picked-out trials: work on those still open only, rather than mask the others.
         still_open = _open_only(seen)
@@ -631,7 +631,7 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen, backing: np.ndarray
     can_lift = standing & seen.live if seen.live is not None else standing.copy()
     if state.hazards_fixed:
         # Set before for every trial (layout.fixed_hazards): 0 where the unit has lifted
-        # since, or the trial has ended.
+        # since.
         hazard = trials.pick(state.hazard, rows)
         hazard *= can_lift
         if rows is None:
