@@ -171,9 +171,7 @@ class _Block:
             [
                 f
                 for f, c in enumerate(layout.floated)
-                if self.may_withdraw
-                or c in layout.objected
-                or any(q[c].any() for q in qualifies)
+                if self.may_withdraw or c in layout.objected or any(q[c].any() for q in qualifies)
             ]
         )
         # The chance of each candidate who may withdraw (when behind), (Q, 1) or (Q, n), and
@@ -664,15 +662,12 @@ def _set_hazards(state: _Block, layout: Layout, seen: _Seen, backing: np.ndarray
         # and can lift only while one of them is. Those not in the race count as backing 0:
         # backings are at least 0, so that never raises the highest.
         hazard = np.empty(can_lift.shape)
-        for unit, cands in enumerate(layout.liftable_cands):
-            pressure = any_active = None
-            for c in cands:
-                value = backing[position[c]] * active[c]
-                if pressure is None:
-                    pressure, any_active = value, active[c].copy()
-                else:
-                    np.maximum(pressure, value, out=pressure)
-                    any_active |= active[c]
+        for unit, (first, *others) in enumerate(layout.liftable_cands):
+            pressure = backing[position[first]] * active[first]
+            any_active = active[first].copy()
+            for c in others:
+                np.maximum(pressure, backing[position[c]] * active[c], out=pressure)
+                any_active |= active[c]
             np.multiply(bandwagon, pressure, out=hazard[unit])
             hazard[unit] += 1.0
             hazard[unit] *= log_keep[unit]
