@@ -710,9 +710,10 @@ def _draw_events(state: _Block, layout: Layout, r: int, draws: Draws):
         uniforms = draws.aligned(len(layout.quitters), state.trial)
         quits = uniforms < state.quit
         events = trials.any_row(quits) if events is None else events | trials.any_row(quits)
-    if len(state.declared_from[state.declaring]):
+    declaring = state.declared_from[state.declaring]
+    if len(declaring):
         # A name declaring at the round's end makes its trial one to look at again.
-        declares = trials.any_row(state.declared_from[state.declaring] == r + 1)
+        declares = trials.any_row(declaring == r + 1)
         events = declares if events is None else events | declares
     if events is None:
         return lifts, quits, np.zeros(0, dtype=np.intp)
