@@ -36,8 +36,8 @@ BLOCKS = 16
 LONG = 20  # rounds: the default scenarios are those with more
 
 
-def measure(name: str) -> str:
-    """One line of figures for a scenario."""
+def measure(name: str, width: int) -> str:
+    """One line of figures for a scenario, its name in a column `width` wide."""
     compiled = compile_scenario(load(name))
     rows: list[tuple[int, int]] = []  # per round: numbers drawn, trials still open
     draw_events = rounds._draw_events
@@ -70,7 +70,7 @@ def measure(name: str) -> str:
         rounds._draw_events = draw_events
     per_trial = counts.uniforms / BLOCK_SIZE
     return (
-        f"{name:<28}{per_trial:>9.0f}{wasted / BLOCK_SIZE:>10.0f}"
+        f"{name:<{width}}{per_trial:>9.0f}{wasted / BLOCK_SIZE:>10.0f}"
         f"{np.median(wasted_share):>10.0%}{np.median(floor):>9.2f}x"
         f"{np.median(faster):>10.2f}x{np.median(floor_without):>10.2f}x"
     )
@@ -81,14 +81,15 @@ def main() -> int:
     names = sys.argv[1:] or [
         name for name in sorted(bundled_scenarios()) if compile_scenario(load(name)).rounds > LONG
     ]
+    width = max(len("scenario"), *(len(name) for name in names)) + 1
     print(f"medians of {BLOCKS} blocks of {BLOCK_SIZE:,} trials\n")
     print(
-        f"{'':<28}{'numbers a trial':>19}{'their':>10}{'':>10}{'without them':>21}\n"
-        f"{'scenario':<28}{'all':>9}{'finished':>10}{'time':>10}{'vs floor':>10}"
+        f"{'':<{width}}{'numbers a trial':>19}{'their':>10}{'':>10}{'without them':>21}\n"
+        f"{'scenario':<{width}}{'all':>9}{'finished':>10}{'time':>10}{'vs floor':>10}"
         f"{'faster':>11}{'vs floor':>10}"
     )
     for name in names:
-        print(measure(name), flush=True)
+        print(measure(name, width), flush=True)
     return 0
 
 
